@@ -1,0 +1,31 @@
+"""Database tables, engine and session set-up, and schema migrations.
+
+Imports nothing else of ours (see DESIGN.md, Architecture).
+"""
+
+from __future__ import annotations
+
+from models.base import Base
+from models.db import Database, DatabaseError, default_database_url
+from models.invoices import Finding, Invoice, InvoiceEvent, ValidationResult
+from models.ingestion import Batch, RawRecord
+from models.reference import Client, FxRate, PurchaseOrder, ReferenceVersion, Vendor, VendorChange
+
+__all__ = [
+    "Base",
+    "Batch",
+    "Client",
+    "Database",
+    "DatabaseError",
+    "Finding",
+    "FxRate",
+    "Invoice",
+    "InvoiceEvent",
+    "PurchaseOrder",
+    "RawRecord",
+    "ReferenceVersion",
+    "ValidationResult",
+    "Vendor",
+    "VendorChange",
+    "default_database_url",
+]

@@ -1,0 +1,16 @@
+"""Alembic environment: runs on the connection models.db hands it (never at import)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from models.base import Base
+import models  # noqa: F401  (registers every table on Base.metadata)
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `payops db upgrade` (models.db.Database.upgrade)")
+
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

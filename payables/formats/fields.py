@@ -1,0 +1,69 @@
+"""Turning the text fields of one feed row into a canonical invoice.
+
+Empty optional values stay empty, and empty required ones are left for REQ-01 to name;
+a value that is present but cannot be read as its type (a date, an amount) makes the row
+unparseable, and it is quarantined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from payables.canonical import IDENTITY_FIELDS, CanonicalInvoice
+from payables.formats.records import RowError
+
+
+def parse_amount(field: str, text: str) -> Decimal | None:
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise RowError(field, f"'{text}' is not a decimal amount (use 1234.50: a dot, no grouping)") from None
+    if not value.is_finite():
+        raise RowError(field, f"'{text}' is not a finite amount")
+    return value
+
+
+def parse_date(field: str, text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else _bad_date(field, text)
+    except ValueError:
+        return _bad_date(field, text)
+
+
+def _bad_date(field: str, text: str) -> date:
+    raise RowError(field, f"'{text}' is not an ISO date (YYYY-MM-DD)")
+
+
+def invoice_from_fields(values: Mapping[str, object]) -> CanonicalInvoice:
+    """A canonical invoice from a row's fields; raises RowError naming the field."""
+
+    def text(name: str) -> str:
+        value = values.get(name)
+        return "" if value is None else str(value).strip()
+
+    for name in IDENTITY_FIELDS:
+        if not text(name):
+            raise RowError(name, "is empty, so the invoice cannot be identified")
+    return CanonicalInvoice(
+        client_id=text("client_id"),
+        business_line=text("business_line").upper(),
+        geography=text("geography").upper(),
+        vendor_id=text("vendor_id"),
+        invoice_number=text("invoice_number"),
+        invoice_date=parse_date("invoice_date", text("invoice_date")),
+        currency=text("currency").upper(),
+        net_amount=parse_amount("net_amount", text("net_amount")),
+        tax_amount=parse_amount("tax_amount", text("tax_amount")),
+        total_amount=parse_amount("total_amount", text("total_amount")),
+        payment_terms=text("payment_terms").upper(),
+        vendor_name=text("vendor_name"),
+        vendor_tax_id=text("vendor_tax_id"),
+        vendor_iban=text("vendor_iban"),
+        po_number=text("po_number"),
+    )

@@ -1,0 +1,116 @@
+"""Finding rule packs and putting them together into the rule set in force.
+
+Every module in payables/rules/packs/ that defines `PACK` (or `PACKS`) is a pack: adding
+a geography's or a business line's rules is adding one module, nothing else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from payables.canonical import CanonicalInvoice, Status
+from payables.rules import packs as packs_package
+from payables.rules.base import Finding, Needs, Problem, Rule, RuleContext, RulePack, Severity
+
+log = logging.getLogger(__name__)
+
+
+def discover_packs() -> list[RulePack]:
+    found: list[RulePack] = []
+    for module_info in sorted(pkgutil.iter_modules(packs_package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{packs_package.__name__}.{module_info.name}")
+        found.extend(getattr(module, "PACKS", ()))
+        if hasattr(module, "PACK"):
+            found.append(module.PACK)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    status: Status  # VALIDATED, REJECTED or ON_HOLD
+    findings: tuple[Finding, ...]
+    skipped: tuple[str, ...]  # rules that could not run: their reference data is not loaded
+
+
+def status_of(findings: Iterable[Finding]) -> Status:
+    severities = {f.severity for f in findings}
+    if Severity.BLOCK in severities:
+        return Status.REJECTED
+    if Severity.HOLD in severities:
+        return Status.ON_HOLD
+    return Status.VALIDATED
+
+
+class RuleSet:
+    """The packs in force, with the rules that apply to each kind of invoice precomputed."""
+
+    def __init__(self, packs: Iterable[RulePack]) -> None:
+        self.packs = tuple(sorted(packs, key=lambda p: p.name))
+        self.rules: tuple[Rule, ...] = tuple(r for p in self.packs for r in p.rules)
+        ids = [r.id for r in self.rules]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"rule ids registered twice: {', '.join(dupes)}")
+        self.version = "+".join(p.tag for p in self.packs)
+        self._plans: dict[tuple[str, str, bool], tuple[Rule, ...]] = {}
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def in_scope(self, geography: str | None = None, business_line: str | None = None) -> list[Rule]:
+        return [r for r in self.rules if r.in_scope(geography, business_line)]
+
+    def plan(self, invoice: CanonicalInvoice) -> tuple[Rule, ...]:
+        key = (invoice.geography, invoice.business_line, invoice.ubl is not None)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = tuple(
+                r
+                for r in self.rules
+                if (not r.ubl_only or key[2])
+                and (r.geographies is None or key[0] in r.geographies)
+                and (r.business_lines is None or key[1] in r.business_lines)
+            )
+            self._plans[key] = plan
+        return plan
+
+    def evaluate(
+        self, invoice: CanonicalInvoice, ctx: RuleContext, available: frozenset[Needs]
+    ) -> Evaluation:
+        findings: list[Finding] = []
+        skipped: list[str] = []
+        for rule in self.plan(invoice):
+            if rule.applies_when is not None and not rule.applies_when(invoice):
+                continue
+            if rule.needs and not rule.needs <= available:
+                skipped.append(rule.id)
+                continue
+            try:
+                result = rule.check(invoice, ctx)
+            except Exception:  # a broken rule must hold the invoice, not lose the batch
+                log.exception("rule %s failed on invoice %s", rule.id, invoice.invoice_number)
+                result = Problem(
+                    f"payops could not complete check {rule.id} on this invoice (internal error)",
+                    "The invoice is held for a person; support has the error in the logs.",
+                    Severity.HOLD,
+                )
+            if result is None:
+                continue
+            for problem in (result,) if isinstance(result, Problem) else result:
+                findings.append(
+                    Finding(rule.id, problem.severity or rule.severity, problem.message, problem.action)
+                )
+        return Evaluation(status_of(findings), tuple(findings), tuple(skipped))
+
+
+@lru_cache(maxsize=1)
+def default_ruleset() -> RuleSet:
+    return RuleSet(discover_packs())
