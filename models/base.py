@@ -55,7 +55,8 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(value) if dialect.name == "sqlite" else Decimal(value).normalize()
+        # Both dialects hand back the same canonical value: Decimal('119') for 119.000000.
+        return Decimal(value) if dialect.name == "sqlite" else Decimal(decimal_text(Decimal(value)))
 
 
 class UtcDateTime(TypeDecorator[datetime]):

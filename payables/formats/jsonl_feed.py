@@ -21,7 +21,7 @@ def read_jsonl(data: bytes) -> Iterator[SourceRecord]:
             continue
         try:
             # Numbers become Decimal, never float: 0.1 + 0.2 must stay 0.3.
-            obj = json.loads(raw, parse_float=Decimal)
+            obj = json.loads(raw.rstrip("\r\n"), parse_float=Decimal)
         except json.JSONDecodeError as exc:
             yield SourceRecord(
                 line.line_no, raw, error=f"line {line.line_no}: not valid JSON ({exc.msg} at column {exc.colno})"

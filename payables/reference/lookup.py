@@ -36,11 +36,12 @@ class PurchaseOrderRef:
 
 @dataclass(frozen=True, slots=True)
 class ExistingInvoice:
-    invoice_id: int | None  # None: seen earlier in the same file, not stored yet
+    invoice_id: int | None
     client_id: str
     vendor_id: str
     invoice_number: str
     status: str
+    earlier_in_file: bool = False  # from the batch being ingested, not from the store
 
 
 class ReferenceLookup(Protocol):

@@ -42,6 +42,12 @@ def minor_unit(currency: str) -> Decimal:
     return Decimal("0.01")
 
 
+def amount_text(amount: Decimal, currency: str) -> str:
+    """An amount as plain text with the currency's decimals ('119.00'), never losing digits."""
+    unit = minor_unit(currency)
+    return str(amount.quantize(unit)) if amount == amount.quantize(unit) else str(amount)
+
+
 def money(amount: Decimal, currency: str) -> str:
     """An amount as a person reads it: '1,234.50 EUR'."""
     places = -minor_unit(currency).as_tuple().exponent  # type: ignore[operator]

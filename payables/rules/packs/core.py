@@ -111,7 +111,7 @@ def exact_duplicate(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | None:
         return None
     where = (
         "earlier in this same file"
-        if existing.invoice_id is None
+        if existing.earlier_in_file
         else f"before (invoice record {existing.invoice_id}, status {existing.status})"
     )
     return Problem(

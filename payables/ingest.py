@@ -1,0 +1,151 @@
+"""Ingesting a feed file into a batch, idempotently.
+
+Every received record ends in exactly one of accepted, rejected, on hold or quarantined,
+and the batch summary always satisfies received = accepted + rejected + on_hold +
+quarantined. The same file twice (same bytes) is the same batch: nothing changes, and the
+summary says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from models import Batch, Invoice, RawRecord, ValidationResult
+from payables.canonical import Outcome, Status
+from payables.clock import Clock, system_clock
+from payables.formats import SourceRecord, read_feed
+
+from payables.reference.database import reference_for
+from payables.reference.lookup import ExistingInvoice
+from payables.reference.memory import MemoryReference
+from payables.rules.base import RuleContext
+from payables.rules.registry import RuleSet, default_ruleset
+from payables.store import BatchRows, reserve
+
+if TYPE_CHECKING:
+    from payables.formats.mapping import ClientMapping
+
+log = logging.getLogger(__name__)
+
+OUTCOME_OF = {Status.VALIDATED: Outcome.ACCEPTED, Status.REJECTED: Outcome.REJECTED,
+              Status.ON_HOLD: Outcome.ON_HOLD}
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    batch_id: int
+    file: str
+    format: str
+    received: int
+    accepted: int
+    rejected: int
+    on_hold: int
+    quarantined: int
+    duplicates_skipped: int
+    already_ingested: bool
+    rules_version: str
+    reference_version: int
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def ingest_file(
+    session: Session,
+    path: Path,
+    *,
+    mapping: ClientMapping | None = None,
+    ruleset: RuleSet | None = None,
+    clock: Clock = system_clock,
+) -> BatchSummary:
+    """Ingest one file in the session's transaction (the caller commits)."""
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    done = session.scalars(select(Batch).where(Batch.sha256 == digest)).one_or_none()
+    if done is not None:
+        log.info("file %s already ingested as batch %s", path, done.id)
+        return _summary(done, path, already=True)
+    ruleset = ruleset or default_ruleset()
+    now = clock()
+    feed = read_feed(path, data, mapping)
+    records = list(feed.records)
+    conn = session.connection()
+    invoices = [r.invoice for r in records if r.invoice is not None]
+    reference = reference_for(conn, invoices)
+    batch = Batch(source_name=str(path), sha256=digest, format=feed.format, mapping=feed.mapping,
+                  received_at=now, rules_version=ruleset.version, reference_version=reference.version)
+    session.add(batch)
+    session.flush()  # the batch row is written first: on SQLite this takes the write lock
+    rows = BatchRows(batch.id, now, ruleset.version, reference.version)
+    _judge_records(conn, records, rows, reference, ruleset, now)
+    rows.write(conn)
+    for outcome in Outcome:
+        setattr(batch, outcome.value, sum(1 for r in rows.raw if r["outcome"] == outcome.value))
+    batch.received = len(records)
+    session.flush()
+    assert batch.received == batch.accepted + batch.rejected + batch.on_hold + batch.quarantined
+    log.info("ingested %s as batch %s", path, batch.id, extra={"received": batch.received})
+    return _summary(batch, path, already=False)
+
+
+def _judge_records(
+    conn: Connection,
+    records: list[SourceRecord],
+    rows: BatchRows,
+    reference: MemoryReference,
+    ruleset: RuleSet,
+    now: datetime,
+) -> None:
+    raw_ids = reserve(conn, RawRecord, len(records))
+    invoice_ids = reserve(conn, Invoice, len(records))
+    validation_ids = reserve(conn, ValidationResult, len(records))
+    ctx = RuleContext(reference=reference, now=now, ingested_at=now)
+    available = reference.loaded
+    for record in records:
+        raw_id = raw_ids.take()
+        inv = record.invoice
+        if inv is None:
+            rows.add_raw(raw_id, record.line_no, record.raw, Outcome.QUARANTINED, record.error, None)
+            continue
+        evaluation = ruleset.evaluate(inv, ctx, available)
+        existing = reference.existing_invoice(inv.key)
+        validation_id = validation_ids.take()
+        duplicate = any(f.rule == "DUP-01" for f in evaluation.findings)
+        if duplicate and existing is not None:
+            # The row repeats a live invoice: it is rejected and kept, the invoice untouched.
+            rows.add_raw(raw_id, record.line_no, record.raw, Outcome.REJECTED, None, existing.invoice_id)
+            rows.add_validation(validation_id, None, raw_id, Status.REJECTED, evaluation.findings,
+                                evaluation.skipped)
+            continue
+        replaces = existing if existing is not None and existing.status == Status.REJECTED else None
+        invoice_id = replaces.invoice_id if replaces and replaces.invoice_id else invoice_ids.take()
+        status = evaluation.status
+        rows.add_raw(raw_id, record.line_no, record.raw, OUTCOME_OF[status], None, invoice_id)
+        rows.add_validation(validation_id, invoice_id, raw_id, status, evaluation.findings,
+                            evaluation.skipped)
+        stored_before = replaces is not None and invoice_id not in rows.new_invoices
+        rows.put_invoice(invoice_id, inv, status, raw_id, validation_id, stored_before=stored_before,
+                         previous=replaces.status if replaces else None)
+        reference.remember(
+            ExistingInvoice(invoice_id, inv.client_id, inv.vendor_id, inv.invoice_number, str(status),
+                            earlier_in_file=True),
+            inv.total_amount, inv.invoice_date,
+        )
+
+
+def _summary(batch: Batch, path: Path, *, already: bool) -> BatchSummary:
+    if already:
+        return BatchSummary(batch.id, str(path), batch.format, 0, 0, 0, 0, 0, batch.received, True,
+                            batch.rules_version, batch.reference_version)
+    return BatchSummary(batch.id, str(path), batch.format, batch.received, batch.accepted,
+                        batch.rejected, batch.on_hold, batch.quarantined, 0, False,
+                        batch.rules_version, batch.reference_version)
+

@@ -1,0 +1,124 @@
+"""Reading reference data from the database into a MemoryReference, in a few queries.
+
+A batch asks once for everything its invoices name (their vendors, POs, rates, and any
+earlier invoice with the same key or the same vendor and date), instead of once per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, exists, func, select, tuple_
+
+from models import FxRate, Invoice, PurchaseOrder, ReferenceVersion, Vendor
+from payables.canonical import CanonicalInvoice
+from payables.reference.lookup import FX_LOOKBACK_DAYS, ExistingInvoice, PurchaseOrderRef, VendorRef
+from payables.reference.memory import MemoryReference
+from payables.rules.base import Needs
+
+CHUNK = 400
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def loaded_kinds(conn: Connection) -> frozenset[Needs]:
+    kinds = {Needs.INVOICES}
+    for need, table in ((Needs.VENDORS, Vendor), (Needs.PURCHASE_ORDERS, PurchaseOrder), (Needs.FX_RATES, FxRate)):
+        if conn.execute(select(exists().select_from(table))).scalar():
+            kinds.add(need)
+    return frozenset(kinds)
+
+
+def reference_version(conn: Connection) -> int:
+    return int(conn.execute(select(func.max(ReferenceVersion.id))).scalar() or 0)
+
+
+def reference_for(
+    conn: Connection, invoices: Sequence[CanonicalInvoice], *, exclude_invoice_id: int | None = None
+) -> MemoryReference:
+    """Everything the rules may look up for `invoices`, fetched in bulk."""
+    loaded = loaded_kinds(conn)
+    return MemoryReference(
+        vendors=_vendors(conn, invoices) if Needs.VENDORS in loaded else (),
+        purchase_orders=_purchase_orders(conn, invoices) if Needs.PURCHASE_ORDERS in loaded else (),
+        fx_rates=_fx_rates(conn, invoices) if Needs.FX_RATES in loaded else {},
+        invoices=_earlier_invoices(conn, invoices),
+        loaded=loaded,
+        version=reference_version(conn),
+        exclude_invoice_id=exclude_invoice_id,
+    )
+
+
+def _vendors(conn: Connection, invoices: Sequence[CanonicalInvoice]) -> list[VendorRef]:
+    ids = sorted({i.vendor_id for i in invoices})
+    cols = (Vendor.vendor_id, Vendor.name, Vendor.country, Vendor.tax_id, Vendor.iban, Vendor.status)
+    return [
+        VendorRef(*row)
+        for chunk in _chunks(ids)
+        for row in conn.execute(select(*cols).where(Vendor.vendor_id.in_(chunk)))
+    ]
+
+
+def _purchase_orders(conn: Connection, invoices: Sequence[CanonicalInvoice]) -> list[PurchaseOrderRef]:
+    numbers = sorted({i.po_number for i in invoices if i.po_number})
+    cols = (
+        PurchaseOrder.po_number,
+        PurchaseOrder.client_id,
+        PurchaseOrder.vendor_id,
+        PurchaseOrder.currency,
+        PurchaseOrder.amount,
+        PurchaseOrder.status,
+    )
+    return [
+        PurchaseOrderRef(*row)
+        for chunk in _chunks(numbers)
+        for row in conn.execute(select(*cols).where(PurchaseOrder.po_number.in_(chunk)))
+    ]
+
+
+def _fx_rates(conn: Connection, invoices: Sequence[CanonicalInvoice]) -> dict[tuple[str, date], Decimal]:
+    dates = [i.invoice_date for i in invoices if i.invoice_date is not None]
+    currencies = sorted({i.currency for i in invoices if i.currency and i.currency != "USD"})
+    if not dates or not currencies:
+        return {}
+    low, high = min(dates) - timedelta(days=FX_LOOKBACK_DAYS), max(dates)
+    rows = conn.execute(
+        select(FxRate.currency, FxRate.date, FxRate.rate_to_usd).where(
+            FxRate.currency.in_(currencies), FxRate.date.between(low, high)
+        )
+    )
+    return {(cur, day): rate for cur, day, rate in rows}
+
+
+def _earlier_invoices(
+    conn: Connection, invoices: Sequence[CanonicalInvoice]
+) -> list[tuple[ExistingInvoice, Decimal | None, date | None]]:
+    cols = (
+        Invoice.id,
+        Invoice.client_id,
+        Invoice.vendor_id,
+        Invoice.invoice_number,
+        Invoice.status,
+        Invoice.total_amount,
+        Invoice.invoice_date,
+    )
+    found: dict[int, tuple[ExistingInvoice, Decimal | None, date | None]] = {}
+    keys = sorted({i.key for i in invoices})
+    vendor_days = sorted({(i.vendor_id, i.invoice_date) for i in invoices if i.invoice_date})
+    queries = [
+        (tuple_(Invoice.client_id, Invoice.vendor_id, Invoice.invoice_number), keys),
+        (tuple_(Invoice.vendor_id, Invoice.invoice_date), vendor_days),
+    ]
+    for column, values in queries:
+        for chunk in _chunks(values):
+            for inv_id, client, vendor, number, status, total, day in conn.execute(
+                select(*cols).where(column.in_(chunk))
+            ):
+                found[inv_id] = (ExistingInvoice(inv_id, client, vendor, number, status), total, day)
+    return list(found.values())

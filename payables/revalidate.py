@@ -1,0 +1,173 @@
+"""Re-validating one stored invoice against today's rules and reference data.
+
+One call, because the bot does it for every inquiry: find the invoice, rebuild its
+canonical form, run the rule set with the reference data as it is now, record the result
+with the versions it used, and compare with the verdict it got at ingestion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Batch, Finding as FindingRow, Invoice, InvoiceEvent, RawRecord, ValidationResult
+from payables.canonical import CanonicalInvoice, Status
+from payables.clock import Clock, system_clock
+from payables.errors import AmbiguousInvoice, InvoiceNotFound
+from payables.reference.database import reference_for
+from payables.rules.base import Finding, InvoiceState, RuleContext, Severity
+from payables.rules.registry import RuleSet, default_ruleset
+from payables.store import INVOICE_COLUMNS
+
+JUDGED = {Status.VALIDATED, Status.REJECTED, Status.ON_HOLD}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    findings: tuple[Finding, ...]
+    rules_version: str
+    reference_version: int
+    validated_at: datetime
+    skipped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Revalidation:
+    invoice: Invoice
+    at_ingestion: Verdict | None
+    now: Verdict
+    history: list[InvoiceEvent] = field(default_factory=list)
+
+    @property
+    def passes_now(self) -> bool:
+        return self.now.status == Status.VALIDATED
+
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        stops = (Severity.BLOCK, Severity.HOLD)
+        return tuple(f for f in self.now.findings if f.severity in stops)
+
+    @property
+    def expected_payment_date(self) -> date | None:
+        """When it will be paid as things stand; None while something stops it."""
+        if self.invoice.status == Status.PAID and self.invoice.paid_at:
+            return self.invoice.paid_at.date()
+        if self.invoice.status in (Status.REJECTED, Status.ON_HOLD) and not self.passes_now:
+            return None
+        return self.invoice.due_date
+
+
+def find_invoice(
+    session: Session, number: str, *, client_id: str | None = None, vendor_id: str | None = None
+) -> Invoice:
+    query = select(Invoice).where(Invoice.invoice_number == number)
+    if client_id:
+        query = query.where(Invoice.client_id == client_id)
+    if vendor_id:
+        query = query.where(Invoice.vendor_id == vendor_id)
+    found = list(session.scalars(query.limit(20)))
+    if not found:
+        scope = "".join(
+            f" {label} {value}" for label, value in (("for client", client_id), ("from vendor", vendor_id)) if value
+        )
+        raise InvoiceNotFound(f"no invoice {number}{scope}")
+    if len(found) > 1:
+        keys = [(i.client_id, i.vendor_id, i.invoice_number) for i in found]
+        listed = ", ".join(f"client {c} vendor {v}" for c, v, _ in keys)
+        raise AmbiguousInvoice(
+            f"{len(found)} invoices are numbered {number} ({listed}); give --client or --vendor", keys
+        )
+    return found[0]
+
+
+def canonical_of(session: Session, invoice: Invoice) -> CanonicalInvoice:
+    """The stored invoice in canonical form; UBL documents are re-read for their details."""
+    canonical = CanonicalInvoice(**{name: getattr(invoice, name) for name in INVOICE_COLUMNS})
+    fmt = session.scalar(select(Batch.format).where(Batch.id == invoice.batch_id))
+    if fmt == "ubl":
+        from payables.formats.ubl import read_ubl
+
+        raw = session.scalar(select(RawRecord.raw).where(RawRecord.id == invoice.raw_record_id))
+        record = next(iter(read_ubl((raw or "").encode())), None)
+        if record is not None and record.invoice is not None:
+            canonical.ubl = record.invoice.ubl
+    return canonical
+
+
+def _verdict(session: Session, validation_id: int | None) -> Verdict | None:
+    if validation_id is None:
+        return None
+    result = session.get(ValidationResult, validation_id)
+    if result is None:
+        return None
+    rows = session.scalars(select(FindingRow).where(FindingRow.validation_id == validation_id))
+    findings = tuple(Finding(r.rule, Severity(r.severity), r.message, r.action) for r in rows)
+    return Verdict(result.status, findings, result.rules_version, result.reference_version,
+                   result.validated_at, tuple(result.skipped_rules.split()))
+
+
+def _ingestion_validation_id(session: Session, invoice: Invoice) -> int | None:
+    return session.scalar(
+        select(ValidationResult.id)
+        .where(ValidationResult.invoice_id == invoice.id, ValidationResult.kind == "ingestion")
+        .order_by(ValidationResult.id.desc())
+        .limit(1)
+    )
+
+
+def revalidate(
+    session: Session,
+    invoice: Invoice,
+    *,
+    ruleset: RuleSet | None = None,
+    clock: Clock = system_clock,
+) -> Revalidation:
+    """Judge `invoice` again under today's rules and reference data, and record the result."""
+    ruleset = ruleset or default_ruleset()
+    now = clock()
+    canonical = canonical_of(session, invoice)
+    conn = session.connection()
+    reference = reference_for(conn, [canonical], exclude_invoice_id=invoice.id)
+    state = InvoiceState(invoice.status, invoice.ingested_at, invoice.scheduled_at)
+    ctx = RuleContext(reference=reference, now=now, ingested_at=invoice.ingested_at, state=state)
+    evaluation = ruleset.evaluate(canonical, ctx, reference.loaded)
+    result = ValidationResult(
+        invoice_id=invoice.id, raw_record_id=invoice.raw_record_id, batch_id=None, kind="revalidation",
+        status=str(evaluation.status), validated_at=now, rules_version=ruleset.version,
+        reference_version=reference.version, skipped_rules=" ".join(evaluation.skipped),
+    )
+    session.add(result)
+    session.flush()
+    session.add_all(
+        FindingRow(validation_id=result.id, invoice_id=invoice.id, rule=f.rule, severity=str(f.severity),
+                   message=f.message, action=f.action)
+        for f in evaluation.findings
+    )
+    invoice.last_validation_id = result.id
+    history = list(session.scalars(
+        select(InvoiceEvent).where(InvoiceEvent.invoice_id == invoice.id).order_by(InvoiceEvent.id)
+    ))
+    now_verdict = Verdict(str(evaluation.status), evaluation.findings, ruleset.version,
+                          reference.version, now, evaluation.skipped)
+    at_ingestion = _verdict(session, _ingestion_validation_id(session, invoice))
+    return Revalidation(invoice, at_ingestion, now_verdict, history)
+
+
+def redrive(session: Session, revalidation: Revalidation, *, actor: str, clock: Clock = system_clock) -> bool:
+    """Move a held or rejected invoice to the verdict it gets today; True if its status changed."""
+    invoice = revalidation.invoice
+    target = revalidation.now.status
+    if invoice.status not in JUDGED or invoice.status == target:
+        return False
+    now = clock()
+    session.add(InvoiceEvent(invoice_id=invoice.id, at=now, from_status=invoice.status, to_status=target,
+                             reason=f"re-driven under rules {revalidation.now.rules_version} and "
+                                    f"reference data v{revalidation.now.reference_version}",
+                             actor=actor))
+    invoice.status = target
+    invoice.updated_at = now
+    return True
