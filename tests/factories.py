@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from payables.canonical import CanonicalInvoice
+from payables.canonical import FIELDS, CanonicalInvoice
 from payables.reference import MemoryReference, PurchaseOrderRef, VendorRef
 from payables.rules.base import Needs, RuleContext
 
@@ -78,3 +81,34 @@ def make_context(reference: MemoryReference | None = None, **overrides: Any) -> 
     )
     fields.update(overrides)
     return RuleContext(**fields)
+
+
+def write_feed(path: Path, invoices: list[CanonicalInvoice], extra_lines: tuple[str, ...] = ()) -> Path:
+    """A canonical CSV feed of `invoices`, plus raw `extra_lines` appended verbatim."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for inv in invoices:
+        writer.writerow(inv.as_feed_row())
+    path.write_text(buffer.getvalue() + "".join(line + "\n" for line in extra_lines), encoding="utf-8")
+    return path
+
+
+def write_reference(directory: Path, *, vendors: list[dict[str, str]] | None = None,
+                    purchase_orders: list[dict[str, str]] | None = None,
+                    fx_rates: list[dict[str, str]] | None = None) -> Path:
+    """Reference files in `directory`; None leaves a file out."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, rows in (("vendors.csv", vendors), ("purchase_orders.csv", purchase_orders),
+                       ("fx_rates.csv", fx_rates)):
+        if rows is None:
+            continue
+        with (directory / name).open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    return directory
+
+
+VENDOR_ROW = {"vendor_id": "V00412", "name": "Acme GmbH", "country": "DE", "tax_id": DE_VAT,
+              "iban": DE_IBAN, "status": "active"}
