@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, update
 
 from models import Finding as FindingRow
 from models import Invoice, InvoiceEvent, RawRecord, ValidationResult
+from models.bulk import bulk_insert
 from models.ids import reserve_ids
 from payables.canonical import CanonicalInvoice, Status
 from payables.rules.base import Finding
@@ -89,8 +90,7 @@ class BatchRows:
             (FindingRow, self.findings),
             (InvoiceEvent, self.events),
         ):
-            if rows:
-                conn.execute(insert(table), rows)
+            bulk_insert(conn, table.__table__, rows)
         for invoice_id, row in self.replaced_invoices.items():
             values = {k: v for k, v in row.items() if k != "id"}
             conn.execute(update(Invoice).where(Invoice.id == invoice_id).values(**values))

@@ -27,6 +27,7 @@ def read_csv_lines(
 ) -> Iterator[SourceRecord]:
     """Rows of a CSV file as records: parsed by `parse_row`, or quarantined with a reason."""
     texts = [line.text for line in lines]
+    undecodable = {i: line.error for i, line in enumerate(lines) if line.error}
     reader = csv.reader(texts, delimiter=delimiter, strict=True)
     header: list[str] | None = None
     header_problem: str | None = None
@@ -48,7 +49,10 @@ def read_csv_lines(
             header = [cell.strip() for cell in row]
             header_problem = _check_header(header, required, start + 1)
             continue
-        bad_bytes = next((line.error for line in lines[start:consumed] if line.error), None)
+        bad_bytes = (
+            next((undecodable[i] for i in range(start, consumed) if i in undecodable), None)
+            if undecodable else None
+        )
         if header_problem or bad_bytes:
             yield _quarantine(lines, start, consumed, header_problem or bad_bytes or "")
             continue

@@ -42,28 +42,28 @@ def _bad_date(field: str, text: str) -> date:
 
 def invoice_from_fields(values: Mapping[str, object]) -> CanonicalInvoice:
     """A canonical invoice from a row's fields; raises RowError naming the field."""
-
-    def text(name: str) -> str:
-        value = values.get(name)
-        return "" if value is None else str(value).strip()
-
+    v = {
+        name: (value.strip() if type(value) is str else "" if value is None else str(value).strip())
+        for name, value in values.items()
+    }
+    get = v.get
     for name in IDENTITY_FIELDS:
-        if not text(name):
+        if not get(name):
             raise RowError(name, "is empty, so the invoice cannot be identified")
     return CanonicalInvoice(
-        client_id=text("client_id"),
-        business_line=text("business_line").upper(),
-        geography=text("geography").upper(),
-        vendor_id=text("vendor_id"),
-        invoice_number=text("invoice_number"),
-        invoice_date=parse_date("invoice_date", text("invoice_date")),
-        currency=text("currency").upper(),
-        net_amount=parse_amount("net_amount", text("net_amount")),
-        tax_amount=parse_amount("tax_amount", text("tax_amount")),
-        total_amount=parse_amount("total_amount", text("total_amount")),
-        payment_terms=text("payment_terms").upper(),
-        vendor_name=text("vendor_name"),
-        vendor_tax_id=text("vendor_tax_id"),
-        vendor_iban=text("vendor_iban"),
-        po_number=text("po_number"),
+        client_id=v["client_id"],
+        business_line=get("business_line", "").upper(),
+        geography=get("geography", "").upper(),
+        vendor_id=v["vendor_id"],
+        invoice_number=v["invoice_number"],
+        invoice_date=parse_date("invoice_date", get("invoice_date", "")),
+        currency=get("currency", "").upper(),
+        net_amount=parse_amount("net_amount", get("net_amount", "")),
+        tax_amount=parse_amount("tax_amount", get("tax_amount", "")),
+        total_amount=parse_amount("total_amount", get("total_amount", "")),
+        payment_terms=get("payment_terms", "").upper(),
+        vendor_name=get("vendor_name", ""),
+        vendor_tax_id=get("vendor_tax_id", ""),
+        vendor_iban=get("vendor_iban", ""),
+        po_number=get("po_number", ""),
     )

@@ -23,7 +23,8 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # A DOCTYPE can only appear in the prolog, so the first KB or so is where to look; the whole
 # document is scanned anyway because a prolog may be padded with comments.
 _DOCTYPE_PATTERNS = tuple(
-    re.compile(re.escape("<!DOCTYPE".encode(codec))) for codec in ("utf-8", "utf-16-le", "utf-16-be")
+    re.compile(re.escape("<!DOCTYPE".encode(codec)))
+    for codec in ("utf-8", "utf-16-le", "utf-16-be")
 )
 
 _POSITION_SUFFIX = re.compile(r",? line \d+, column \d+$")
@@ -93,6 +94,8 @@ def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, None)
         message = _POSITION_SUFFIX.sub("", (exc.msg or str(exc)).strip())
+        if "Excessive depth" in message:  # libxml2's hint to lift the limit is not for senders
+            message = "elements are nested deeper than 256 levels"
         where = f"line {line}, column {column}" if column else f"line {line}"
         raise XmlRejected(
             f"not well-formed XML at {where}: {message}. Ask the sender for a corrected document.",

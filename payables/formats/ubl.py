@@ -73,7 +73,9 @@ def _not_ubl(root: etree._Element) -> str:
     if not isinstance(root.tag, str):
         return "the document has no element at its root"
     name = etree.QName(root)
-    found = f"<{name.localname}>" + (f" in namespace {name.namespace}" if name.namespace else " (no namespace)")
+    found = f"<{name.localname}>" + (
+        f" in namespace {name.namespace}" if name.namespace else " (no namespace)"
+    )
     return (
         f"line {root.sourceline}: the root element is {found}, not a UBL 2.1 Invoice ({INVOICE_NS}) "
         f"or CreditNote ({CREDIT_NOTE_NS}); payops reads UBL 2.1 / PEPPOL BIS Billing 3.0 XML only. "
@@ -87,7 +89,11 @@ def _problems(doc: UblDocument) -> list[str]:
     root = doc.root
     id_node = root.find("cbc:ID", NS)
     if id_node is None or not value_text(id_node):
-        state = "has no cbc:ID" if id_node is None else f"has an empty cbc:ID (line {id_node.sourceline})"
+        state = (
+            "has no cbc:ID"
+            if id_node is None
+            else f"has an empty cbc:ID (line {id_node.sourceline})"
+        )
         problems.append(
             f"line {root.sourceline}: the {doc.kind} {state}, the invoice number (BT-1), so it cannot "
             "be identified; ask the sender for a complete document"
@@ -132,24 +138,19 @@ def _first(parent: etree._Element | None, *paths: str) -> str:
 
 
 def _seller_tax_id(seller: etree._Element | None) -> str:
-    if seller is None:
-        return ""
-    schemes = seller.findall("cac:PartyTaxScheme", NS)
-    for scheme in schemes:
-        if _text(scheme, "cac:TaxScheme/cbc:ID").upper() == "VAT" and _text(scheme, "cbc:CompanyID"):
-            return _text(scheme, "cbc:CompanyID")
-    return next((_text(s, "cbc:CompanyID") for s in schemes if _text(s, "cbc:CompanyID")), "")
+    """BT-31 (the CompanyID of the VAT scheme), else any PartyTaxScheme CompanyID (BT-32)."""
+    schemes = [] if seller is None else seller.findall("cac:PartyTaxScheme", NS)
+    ids = [(_text(s, "cac:TaxScheme/cbc:ID").upper(), _text(s, "cbc:CompanyID")) for s in schemes]
+    vat = [company for scheme, company in ids if scheme == "VAT" and company]
+    return next(iter(vat), next((company for _, company in ids if company), ""))
 
 
 def _document_tax(doc: UblDocument) -> Decimal:
     """BT-110: the TaxTotal/TaxAmount in the document currency (0 when there is none)."""
-    stated = [t for t in doc.tax_totals if t.tax_amount is not None]
-    for total in stated:
-        if doc.document_currency and total.currency == doc.document_currency:
-            return total.tax_amount  # type: ignore[return-value]
-    if not doc.document_currency and stated:
-        return stated[0].tax_amount  # type: ignore[return-value]
-    return Decimal(0)
+    stated = [(t.currency, t.tax_amount) for t in doc.tax_totals if t.tax_amount is not None]
+    if not doc.document_currency:  # a fragment without a currency: its first tax amount
+        return stated[0][1] if stated else Decimal(0)
+    return next((amount for cur, amount in stated if cur == doc.document_currency), Decimal(0))
 
 
 def _payment_terms(root: etree._Element, issued: date | None) -> str:
@@ -168,7 +169,16 @@ def _client_id(root: etree._Element, defaults: Mapping[str, str]) -> str:
     if defaults.get("client_id"):
         return defaults["client_id"]
     buyer = root.find(BUYER, NS)
-    return _first(buyer, "cac:PartyIdentification/cbc:ID", "cbc:EndpointID") or _text(root, "cbc:BuyerReference")
+    return _first(buyer, "cac:PartyIdentification/cbc:ID", "cbc:EndpointID") or _text(
+        root, "cbc:BuyerReference"
+    )
+
+
+def _require_ubl(root: etree._Element) -> UblDocument:
+    doc = read_ubl_document(root)
+    if doc is None:
+        raise ValueError(_not_ubl(root))
+    return doc
 
 
 def invoice_from_ubl(
@@ -180,9 +190,7 @@ def invoice_from_ubl(
     when neither seller nor buyer states a country). Raises ValueError only for a root that
     is not a UBL Invoice or CreditNote.
     """
-    doc = source if isinstance(source, UblDocument) else read_ubl_document(source)
-    if doc is None:
-        raise ValueError(_not_ubl(source))  # type: ignore[arg-type]
+    doc = source if isinstance(source, UblDocument) else _require_ubl(source)
     defaults = defaults or {}
     root = doc.root
     seller, buyer = root.find(SELLER, NS), root.find(BUYER, NS)
@@ -198,9 +206,14 @@ def invoice_from_ubl(
     return CanonicalInvoice(
         client_id=_client_id(root, defaults),
         business_line=defaults.get("business_line", ""),
-        geography=(_text(seller, country) or _text(buyer, country) or defaults.get("geography", "")).upper(),
+        geography=(
+            _text(seller, country) or _text(buyer, country) or defaults.get("geography", "")
+        ).upper(),
         vendor_id=_first(
-            seller, "cac:PartyIdentification/cbc:ID", "cbc:EndpointID", "cac:PartyLegalEntity/cbc:CompanyID"
+            seller,
+            "cac:PartyIdentification/cbc:ID",
+            "cbc:EndpointID",
+            "cac:PartyLegalEntity/cbc:CompanyID",
         ),
         invoice_number=_text(root, "cbc:ID"),
         invoice_date=issued,
@@ -209,7 +222,9 @@ def invoice_from_ubl(
         tax_amount=tax,
         total_amount=total,
         payment_terms=defaults.get("payment_terms") or _payment_terms(root, issued),
-        vendor_name=_first(seller, "cac:PartyName/cbc:Name", "cac:PartyLegalEntity/cbc:RegistrationName"),
+        vendor_name=_first(
+            seller, "cac:PartyName/cbc:Name", "cac:PartyLegalEntity/cbc:RegistrationName"
+        ),
         vendor_tax_id=_seller_tax_id(seller),
         vendor_iban=_text(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID"),
         po_number=_text(root, "cac:OrderReference/cbc:ID"),

@@ -233,7 +233,9 @@ def _tax_totals(root: etree._Element, reader: _Reader) -> tuple[UblTaxTotal, ...
             for sub in total.findall("cac:TaxSubtotal", NS)
         )
         totals.append(
-            UblTaxTotal(reader.amount(total, "cbc:TaxAmount"), _currency(total, "cbc:TaxAmount"), subtotals)
+            UblTaxTotal(
+                reader.amount(total, "cbc:TaxAmount"), _currency(total, "cbc:TaxAmount"), subtotals
+            )
         )
     return tuple(totals)
 

@@ -11,8 +11,22 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, select, tuple_
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    MetaData,
+    Row,
+    Select,
+    String,
+    Table,
+    and_,
+    exists,
+    func,
+    select,
+)
 
+from models.bulk import bulk_insert
 from models import FxRate, Invoice, PurchaseOrder, ReferenceVersion, Vendor
 from payables.canonical import CanonicalInvoice
 from payables.reference.lookup import FX_LOOKBACK_DAYS, ExistingInvoice, PurchaseOrderRef, VendorRef
@@ -96,29 +110,52 @@ def _fx_rates(conn: Connection, invoices: Sequence[CanonicalInvoice]) -> dict[tu
     return {(cur, day): rate for cur, day, rate in rows}
 
 
+_probe = MetaData()
+# Keys of the batch are joined against the invoices in the database through temporary
+# tables: one join instead of hundreds of IN-lists, on SQLite and PostgreSQL alike.
+_KEY_PROBE = Table(
+    "payops_probe_keys", _probe,
+    Column("client_id", String(16)), Column("vendor_id", String(32)), Column("invoice_number", String(64)),
+    prefixes=["TEMPORARY"],
+)
+_DAY_PROBE = Table(
+    "payops_probe_days", _probe, Column("vendor_id", String(32)), Column("invoice_date", Date),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _probe_rows(conn: Connection, probe: Table, rows: list[dict[str, Any]], query: Select[Any]) -> list[Row[Any]]:
+    probe.create(conn, checkfirst=False)
+    try:
+        bulk_insert(conn, probe, rows)
+        return list(conn.execute(query))
+    finally:
+        probe.drop(conn, checkfirst=False)
+
+
 def _earlier_invoices(
     conn: Connection, invoices: Sequence[CanonicalInvoice]
 ) -> list[tuple[ExistingInvoice, Decimal | None, date | None]]:
-    cols = (
-        Invoice.id,
-        Invoice.client_id,
-        Invoice.vendor_id,
-        Invoice.invoice_number,
-        Invoice.status,
-        Invoice.total_amount,
-        Invoice.invoice_date,
-    )
+    """Stored invoices with the same key as one of `invoices` (DUP-01), or the same vendor
+    and date (DUP-02)."""
+    cols = (Invoice.id, Invoice.client_id, Invoice.vendor_id, Invoice.invoice_number, Invoice.status,
+            Invoice.total_amount, Invoice.invoice_date)
+    if not invoices or not conn.execute(select(exists().select_from(Invoice))).scalar():
+        return []
+    keys = [dict(client_id=c, vendor_id=v, invoice_number=n) for c, v, n in {i.key for i in invoices}]
+    days = [dict(vendor_id=v, invoice_date=d)
+            for v, d in {(i.vendor_id, i.invoice_date) for i in invoices if i.invoice_date}]
+    k, d = _KEY_PROBE.c, _DAY_PROBE.c
     found: dict[int, tuple[ExistingInvoice, Decimal | None, date | None]] = {}
-    keys = sorted({i.key for i in invoices})
-    vendor_days = sorted({(i.vendor_id, i.invoice_date) for i in invoices if i.invoice_date})
-    queries = [
-        (tuple_(Invoice.client_id, Invoice.vendor_id, Invoice.invoice_number), keys),
-        (tuple_(Invoice.vendor_id, Invoice.invoice_date), vendor_days),
-    ]
-    for column, values in queries:
-        for chunk in _chunks(values):
-            for inv_id, client, vendor, number, status, total, day in conn.execute(
-                select(*cols).where(column.in_(chunk))
-            ):
-                found[inv_id] = (ExistingInvoice(inv_id, client, vendor, number, status), total, day)
+    for probe, rows, on in (
+        (_KEY_PROBE, keys, and_(Invoice.client_id == k.client_id, Invoice.vendor_id == k.vendor_id,
+                                Invoice.invoice_number == k.invoice_number)),
+        (_DAY_PROBE, days, and_(Invoice.vendor_id == d.vendor_id, Invoice.invoice_date == d.invoice_date)),
+    ):
+        if not rows:
+            continue
+        for inv_id, client, vendor, number, status, total, day in _probe_rows(
+            conn, probe, rows, select(*cols).join(probe, on)
+        ):
+            found[inv_id] = (ExistingInvoice(inv_id, client, vendor, number, status), total, day)
     return list(found.values())

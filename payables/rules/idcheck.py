@@ -56,6 +56,7 @@ def module_label(module: ModuleType) -> str:
     return (module.__doc__ or module.__name__).strip().splitlines()[0].rstrip(".")
 
 
+@lru_cache(maxsize=65536)
 def compact_tax_id(tax_id: str, country: str = "") -> str:
     """A tax id without separators and without a leading country prefix, for comparison."""
     text = _SEPARATORS.sub("", tax_id).upper()
@@ -66,6 +67,7 @@ def compact_tax_id(tax_id: str, country: str = "") -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def compact_iban(iban: str) -> str:
     return re.sub(r"\s", "", iban).upper()
 

@@ -37,6 +37,12 @@ class Evaluation:
     skipped: tuple[str, ...]  # rules that could not run: their reference data is not loaded
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    run: tuple[Rule, ...]
+    skipped: tuple[Rule, ...]
+
+
 def status_of(findings: Iterable[Finding]) -> Status:
     severities = {f.severity for f in findings}
     if Severity.BLOCK in severities:
@@ -57,7 +63,7 @@ class RuleSet:
         if dupes:
             raise ValueError(f"rule ids registered twice: {', '.join(dupes)}")
         self.version = "+".join(p.tag for p in self.packs)
-        self._plans: dict[tuple[str, str, bool], tuple[Rule, ...]] = {}
+        self._plans: dict[tuple[str, str, bool, frozenset[Needs]], _Plan] = {}
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -68,16 +74,21 @@ class RuleSet:
     def in_scope(self, geography: str | None = None, business_line: str | None = None) -> list[Rule]:
         return [r for r in self.rules if r.in_scope(geography, business_line)]
 
-    def plan(self, invoice: CanonicalInvoice) -> tuple[Rule, ...]:
-        key = (invoice.geography, invoice.business_line, invoice.ubl is not None)
+    def plan(self, invoice: CanonicalInvoice, available: frozenset[Needs]) -> _Plan:
+        """The rules to run on invoices like this one, and those skipped for want of data."""
+        key = (invoice.geography, invoice.business_line, invoice.ubl is not None, available)
         plan = self._plans.get(key)
         if plan is None:
-            plan = tuple(
+            in_scope = [
                 r
                 for r in self.rules
                 if (not r.ubl_only or key[2])
                 and (r.geographies is None or key[0] in r.geographies)
                 and (r.business_lines is None or key[1] in r.business_lines)
+            ]
+            plan = _Plan(
+                tuple(r for r in in_scope if r.needs <= available),
+                tuple(r for r in in_scope if not r.needs <= available),
             )
             self._plans[key] = plan
         return plan
@@ -85,13 +96,11 @@ class RuleSet:
     def evaluate(
         self, invoice: CanonicalInvoice, ctx: RuleContext, available: frozenset[Needs]
     ) -> Evaluation:
+        plan = self.plan(invoice, available)
         findings: list[Finding] = []
-        skipped: list[str] = []
-        for rule in self.plan(invoice):
+        skipped = [r.id for r in plan.skipped if r.applies_when is None or r.applies_when(invoice)]
+        for rule in plan.run:
             if rule.applies_when is not None and not rule.applies_when(invoice):
-                continue
-            if rule.needs and not rule.needs <= available:
-                skipped.append(rule.id)
                 continue
             try:
                 result = rule.check(invoice, ctx)
@@ -108,6 +117,8 @@ class RuleSet:
                 findings.append(
                     Finding(rule.id, problem.severity or rule.severity, problem.message, problem.action)
                 )
+        if not findings:
+            return Evaluation(Status.VALIDATED, (), tuple(skipped))
         return Evaluation(status_of(findings), tuple(findings), tuple(skipped))
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from payables.canonical import BUSINESS_LINES, PAYMENT_TERMS, CanonicalInvoice, Status
+from payables.reference.lookup import VendorRef
 from payables.rules.base import Needs, Problem, RuleContext, RulePack, Severity
 from payables.rules.codes import COUNTRIES, CURRENCIES, minor_unit, money
 from payables.rules.idcheck import (
@@ -25,7 +26,22 @@ _FIX_FEED = "Correct the row in the client feed and send it again; the corrected
 
 
 @PACK.rule("REQ-01", Severity.BLOCK, "required fields present and well-formed")
-def required_fields(inv: CanonicalInvoice, ctx: RuleContext) -> Iterator[Problem]:
+def required_fields(inv: CanonicalInvoice, ctx: RuleContext) -> list[Problem] | None:
+    if (
+        inv.business_line in BUSINESS_LINES
+        and inv.geography in COUNTRIES
+        and inv.payment_terms in PAYMENT_TERMS
+        and inv.invoice_date is not None
+        and inv.currency
+        and inv.net_amount is not None
+        and inv.tax_amount is not None
+        and inv.total_amount is not None
+    ):
+        return None
+    return list(_required_field_problems(inv))
+
+
+def _required_field_problems(inv: CanonicalInvoice) -> Iterator[Problem]:
     if inv.business_line not in BUSINESS_LINES:
         yield Problem(
             f"business_line is '{inv.business_line}', not one of {', '.join(sorted(BUSINESS_LINES))}"
@@ -171,10 +187,15 @@ def vendor_active(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | None:
     "invoice tax id and IBAN match the vendor master",
     needs=[Needs.VENDORS],
 )
-def matches_vendor_master(inv: CanonicalInvoice, ctx: RuleContext) -> Iterator[Problem]:
+def matches_vendor_master(inv: CanonicalInvoice, ctx: RuleContext) -> list[Problem] | None:
     vendor = ctx.reference.vendor(inv.vendor_id)
     if vendor is None:
-        return
+        return None
+    problems = list(_master_mismatches(inv, vendor))
+    return problems or None
+
+
+def _master_mismatches(inv: CanonicalInvoice, vendor: VendorRef) -> Iterator[Problem]:
     country = vendor.country
     if inv.vendor_tax_id and vendor.tax_id and (
         compact_tax_id(inv.vendor_tax_id, country) != compact_tax_id(vendor.tax_id, country)

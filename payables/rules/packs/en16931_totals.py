@@ -8,9 +8,9 @@ comparison false, so the rule fires, except where the test says otherwise). The 
 kept too: BR-CO-10..13 and 16 only run when there is a cac:LegalMonetaryTotal, BR-CO-14 runs
 once per document-level cac:TaxTotal, BR-CO-15 once per document.
 
-The seam for the full rule sets: the other EN 16931 rules (BR-nn, BR-CL, BR-DEC, BR-S/Z/E/...)
-and the PEPPOL BIS 3 rules (PEPPOL-EN16931-Rnnn, national rules) belong in their own packs
-beside this one, with `source="EN16931"` or `source="PEPPOL"` and `ubl_only=True`. They read
+Not here, on purpose: the full EN 16931 and PEPPOL BIS 3 rule sets (a later issue). The seam
+for them: the other EN 16931 rules (BR-nn, BR-CL, BR-DEC, BR-S/Z/E/...) and the PEPPOL BIS 3
+rules (PEPPOL-EN16931-Rnnn, national rules) belong in their own packs beside this one, with `source="EN16931"` or `source="PEPPOL"` and `ubl_only=True`. They read
 `invoice.ubl` (payables.formats.ubl_model.UblDocument), whose `root` is the lxml element for
 everything the model does not carry; `xpath_round2` below is their rounding too. The
 conformance harness (payables.conformance) picks up any rule with those sources and checks it
@@ -61,6 +61,11 @@ def _fmt(amount: Decimal, currency: str | None) -> str:
     return f"{amount:,.{places}f} {currency}".strip()
 
 
+def _add_up(items: tuple[object, ...], one: str, many: str) -> str:
+    """'the only invoice line comes to' for one item, 'the 3 invoice lines add up to' for three."""
+    return f"the only {one} comes to" if len(items) == 1 else f"the {len(items)} {many} add up to"
+
+
 def _ubl(inv: CanonicalInvoice) -> tuple[UblDocument, UblMonetaryTotal] | None:
     doc = inv.ubl
     if doc is None or doc.monetary_total is None:
@@ -68,13 +73,20 @@ def _ubl(inv: CanonicalInvoice) -> tuple[UblDocument, UblMonetaryTotal] | None:
     return doc, doc.monetary_total
 
 
-def _mismatch(what: str, expected: Decimal, element: str, stated: Decimal | None, cur: str | None) -> str:
+def _mismatch(
+    what: str, expected: Decimal, element: str, stated: Decimal | None, cur: str | None
+) -> str:
     if stated is None:
         return f"{what} {_fmt(expected, cur)}, but the document has no {element}"
     return f"{what} {_fmt(expected, cur)}, but {element} says {_fmt(stated, cur)}"
 
 
-@PACK.rule("BR-CO-10", Severity.BLOCK, "Sum of Invoice line net amount (BT-106) = Σ line net amounts (BT-131)", ubl_only=True)
+@PACK.rule(
+    "BR-CO-10",
+    Severity.BLOCK,
+    "Sum of Invoice line net amount (BT-106) = Σ Invoice line net amounts (BT-131)",
+    ubl_only=True,
+)
 def line_total(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | None:
     found = _ubl(inv)
     if found is None:
@@ -83,9 +95,14 @@ def line_total(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | None:
     expected = xpath_round2(_total(line.line_extension_amount for line in doc.lines))
     if mt.line_extension_amount is not None and mt.line_extension_amount == expected:
         return None
-    count = f"the {len(doc.lines)} invoice lines add up to" if doc.lines else "there are no invoice lines: they add up to"
+    what = (
+        _add_up(doc.lines, "invoice line", "invoice lines")
+        if doc.lines
+        else "with no invoice lines, the line total is"
+    )
+    stated = mt.line_extension_amount
     return Problem(
-        _mismatch(count, expected, "LineExtensionAmount (BT-106)", mt.line_extension_amount, doc.document_currency),
+        _mismatch(what, expected, "LineExtensionAmount (BT-106)", stated, doc.document_currency),
         _ASK_VENDOR,
     )
 
@@ -100,27 +117,43 @@ def _allowance_or_charge_rule(inv: CanonicalInvoice, charges: bool) -> Problem |
     expected = xpath_round2(_total(item.amount for item in items))
     if (stated is not None and stated == expected) or (stated is None and not items):
         return None
-    kind, element = ("charges", "ChargeTotalAmount (BT-108)") if charges else (
-        "allowances",
-        "AllowanceTotalAmount (BT-107)",
+    kind = "charge" if charges else "allowance"
+    element = "ChargeTotalAmount (BT-108)" if charges else "AllowanceTotalAmount (BT-107)"
+    what = (
+        _add_up(items, f"document level {kind}", f"document level {kind}s")
+        if items
+        else f"with no document level {kind}s, their sum is"
     )
-    what = f"the {len(items)} document level {kind} add up to" if items else f"there are no document level {kind}: they add up to"
     return Problem(_mismatch(what, expected, element, stated, doc.document_currency), _ASK_VENDOR)
 
 
-@PACK.rule("BR-CO-11", Severity.BLOCK, "Sum of allowances on document level (BT-107) = Σ allowance amounts (BT-92)", ubl_only=True)
+@PACK.rule(
+    "BR-CO-11",
+    Severity.BLOCK,
+    "Sum of allowances on document level (BT-107) = Σ document level allowance amounts (BT-92)",
+    ubl_only=True,
+)
 def allowance_total(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | None:
     return _allowance_or_charge_rule(inv, charges=False)
 
 
-@PACK.rule("BR-CO-12", Severity.BLOCK, "Sum of charges on document level (BT-108) = Σ charge amounts (BT-99)", ubl_only=True)
+@PACK.rule(
+    "BR-CO-12",
+    Severity.BLOCK,
+    "Sum of charges on document level (BT-108) = Σ document level charge amounts (BT-99)",
+    ubl_only=True,
+)
 def charge_total(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | None:
     return _allowance_or_charge_rule(inv, charges=True)
 
 
 def _expected_tax_exclusive(mt: UblMonetaryTotal) -> Decimal | None:
     """BT-106 - BT-107 + BT-108, as BR-CO-13 computes it for the elements that are present."""
-    lines, allowances, charges = mt.line_extension_amount, mt.allowance_total_amount, mt.charge_total_amount
+    lines, allowances, charges = (
+        mt.line_extension_amount,
+        mt.allowance_total_amount,
+        mt.charge_total_amount,
+    )
     if lines is None:
         return None
     if allowances is None and charges is None:
@@ -161,7 +194,12 @@ def tax_exclusive_total(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | No
     )
 
 
-@PACK.rule("BR-CO-14", Severity.BLOCK, "Invoice total VAT amount (BT-110) = Σ VAT category tax amounts (BT-117)", ubl_only=True)
+@PACK.rule(
+    "BR-CO-14",
+    Severity.BLOCK,
+    "Invoice total VAT amount (BT-110) = Σ VAT category tax amounts (BT-117)",
+    ubl_only=True,
+)
 def tax_total(inv: CanonicalInvoice, ctx: RuleContext) -> Iterator[Problem]:
     doc = inv.ubl
     if doc is None:
@@ -174,8 +212,15 @@ def tax_total(inv: CanonicalInvoice, ctx: RuleContext) -> Iterator[Problem]:
             continue
         cur = total.currency or doc.document_currency
         which = f"TaxTotal {number}" if len(doc.tax_totals) > 1 else "the TaxTotal"
-        what = f"the {len(total.subtotals)} VAT breakdown amounts (TaxSubtotal/TaxAmount) of {which} add up to"
-        yield Problem(_mismatch(what, expected, "its TaxAmount (BT-110)", total.tax_amount, cur), _ASK_VENDOR)
+        one, many = (
+            f"VAT breakdown (TaxSubtotal) of {which}",
+            f"VAT breakdowns (TaxSubtotal) of {which}",
+        )
+        what = _add_up(total.subtotals, one, many)
+        yield Problem(
+            _mismatch(what, expected, "TaxTotal/TaxAmount (BT-110)", total.tax_amount, cur),
+            _ASK_VENDOR,
+        )
 
 
 @PACK.rule(
@@ -189,7 +234,7 @@ def tax_inclusive_total(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | No
     if doc is None or doc.document_currency is None:
         return None  # "every $Currency in cbc:DocumentCurrencyCode": nothing to check
     cur = doc.document_currency
-    in_currency = [t for t in doc.tax_totals if t.currency == cur]
+    in_currency = [t for t in doc.tax_totals if cur and t.currency == cur]
     if len(in_currency) != 1:
         return Problem(
             f"the document currency is '{cur}', and {len(in_currency)} TaxTotal/TaxAmount elements are in "
@@ -201,15 +246,18 @@ def tax_inclusive_total(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | No
     net = mt.tax_exclusive_amount if mt else None
     gross = mt.tax_inclusive_amount if mt else None
     if net is None or tax is None:
-        missing = "TaxExclusiveAmount (BT-109)" if net is None else "a readable TaxAmount (BT-110)"
+        missing = "TaxExclusiveAmount (BT-109)" if net is None else f"readable TaxAmount in {cur}"
         return Problem(
-            f"the total with VAT (BT-112) cannot be checked: the document has no {missing}", _ASK_VENDOR
+            f"the total with VAT (BT-112) cannot be checked: the document has no {missing}",
+            _ASK_VENDOR,
         )
     expected = xpath_round2(net + tax)
     if gross == expected:
         return None
     what = f"total without VAT {_fmt(net, cur)} + VAT {_fmt(tax, cur)} ="
-    return Problem(_mismatch(what, expected, "TaxInclusiveAmount (BT-112)", gross, cur), _ASK_VENDOR)
+    return Problem(
+        _mismatch(what, expected, "TaxInclusiveAmount (BT-112)", gross, cur), _ASK_VENDOR
+    )
 
 
 def _expected_payable(mt: UblMonetaryTotal) -> tuple[Decimal, Decimal] | None:
@@ -244,17 +292,26 @@ def amount_due(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | None:
         return None
     cur = doc.document_currency
     if sides is None:
-        missing = "TaxInclusiveAmount (BT-112)" if mt.tax_inclusive_amount is None else "PayableAmount (BT-115)"
-        return Problem(f"the amount due cannot be checked: the document has no {missing}", _ASK_VENDOR)
+        missing = (
+            "TaxInclusiveAmount (BT-112)"
+            if mt.tax_inclusive_amount is None
+            else "PayableAmount (BT-115)"
+        )
+        return Problem(
+            f"the amount due cannot be checked: the document has no {missing}", _ASK_VENDOR
+        )
     gross = mt.tax_inclusive_amount or Decimal(0)
     parts = [f"total with VAT {_fmt(gross, cur)}"]
     if mt.prepaid_amount is not None:
         parts.append(f"- paid {_fmt(mt.prepaid_amount, cur)}")
     if mt.payable_rounding_amount is not None:
         parts.append(f"+ rounding {_fmt(mt.payable_rounding_amount, cur)}")
+    what = " ".join(parts) + " ="
+    if len(parts) == 1:
+        what = "with nothing paid in advance and no rounding, the amount due is the total with VAT,"
     expected = sides[0] + (mt.payable_rounding_amount or 0)
     return Problem(
-        _mismatch(" ".join(parts) + " =", expected, "PayableAmount (BT-115)", mt.payable_amount, cur),
+        _mismatch(what, expected, "PayableAmount (BT-115)", mt.payable_amount, cur),
         "Ask the vendor for a corrected invoice; do not pay the PayableAmount as stated until the "
         "amount due is confirmed.",
     )
