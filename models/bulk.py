@@ -1,8 +1,9 @@
 """Fast executemany inserts for bulk ingestion.
 
 SQLAlchemy's executemany spends most of its time preparing each parameter set; at
-ingestion volume that is the bottleneck, so rows are handed to the driver as tuples
-after only the conversions the column types need (the types' own bind processors).
+ingestion volume that is the bottleneck, so rows go to the driver as tuples after only
+the conversions their column types need (the types' own bind processors), applied a
+column at a time.
 """
 
 from __future__ import annotations
@@ -39,11 +40,26 @@ def _processor(column_type: Any, conn: Connection) -> tuple[Processor | None, bo
     return process, process is not None
 
 
-def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert `rows` (dicts keyed by column name) with one driver-level executemany."""
+def _convert(values: Sequence[Any], process: Processor, memoize: bool) -> list[Any]:
+    if not memoize:
+        return [None if v is None else process(v) for v in values]
+    memo: dict[Any, Any] = {}
+    out = []
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        done = memo.get(v)
+        if done is None:
+            done = memo[v] = process(v)
+        out.append(done)
+    return out
+
+
+def bulk_insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert `rows` (tuples in the order of `names`) with one driver-level executemany."""
     if not rows:
         return
-    names = list(rows[0])
     preparer = conn.dialect.identifier_preparer
     columns = [table.c[name] for name in names]
     mark = _placeholder(conn)
@@ -52,21 +68,17 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         f"({', '.join(preparer.format_column(c) for c in columns)}) "
         f"VALUES ({', '.join(mark for _ in names)})"
     )
-    processors = [_processor(c.type, conn) for c in columns]
-    converted = [(i, p, {} if memoize else None) for i, (p, memoize) in enumerate(processors) if p is not None]
-    params = []
-    for row in rows:
-        values = [row[name] for name in names]
-        for i, process, memo in converted:
-            value = values[i]
-            if value is None:
-                continue
-            if memo is None:
-                values[i] = process(value)
-                continue
-            done = memo.get(value)
-            if done is None:
-                done = memo[value] = process(value)
-            values[i] = done
-        params.append(tuple(values))
-    conn.exec_driver_sql(sql, params)
+    by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for i, column in enumerate(columns):
+        process, memoize = _processor(column.type, conn)
+        if process is not None:
+            by_column[i] = _convert(by_column[i], process, memoize)
+    conn.exec_driver_sql(sql, list(zip(*by_column, strict=True)))
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts keyed by column name, all with the same keys)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    bulk_insert_rows(conn, table, names, [tuple(row[n] for n in names) for row in rows])

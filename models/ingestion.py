@@ -28,6 +28,8 @@ class Batch(Base):
     quarantined: Mapped[int] = mapped_column(Integer, default=0)
     rules_version: Mapped[str] = mapped_column(Text)
     reference_version: Mapped[int] = mapped_column(Integer)
+    # Rules that could not run on this batch's invoices: their reference data was not loaded.
+    skipped_rules: Mapped[str] = mapped_column(Text, default="")
 
 
 class RawRecord(Base):
@@ -43,6 +45,6 @@ class RawRecord(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     line_no: Mapped[int] = mapped_column(Integer)
     raw: Mapped[str] = mapped_column(Text)
-    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
-    invoice_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    invoice_id: Mapped[int | None] = mapped_column(Integer)

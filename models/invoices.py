@@ -19,7 +19,8 @@ class Invoice(Base):
     """
 
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("client_id", "vendor_id", "invoice_number"),)
+    # Number first: the unique index also serves lookups by invoice number alone.
+    __table_args__ = (UniqueConstraint("invoice_number", "client_id", "vendor_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[str] = mapped_column(String(16))
@@ -47,16 +48,20 @@ class Invoice(Base):
     payment_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
     scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The latest re-validation; None while the verdict at ingestion (on the raw record) stands.
     last_validation_id: Mapped[int | None] = mapped_column(Integer)
 
 
 Index("ix_invoices_status_client", Invoice.status, Invoice.client_id)
-Index("ix_invoices_number", Invoice.invoice_number)
 Index("ix_invoices_dup2", Invoice.vendor_id, Invoice.invoice_date, Invoice.total_amount)
 
 
 class InvoiceEvent(Base):
-    """A lifecycle transition: append-only history of an invoice."""
+    """A lifecycle transition after ingestion: append-only history of an invoice.
+
+    The first step of every invoice's history is its raw record (the batch it came in and
+    the outcome it got), so bulk ingestion does not write an event per row.
+    """
 
     __tablename__ = "invoice_events"
 
@@ -70,7 +75,11 @@ class InvoiceEvent(Base):
 
 
 class ValidationResult(Base):
-    """One run of the rule packs over one invoice (or one rejected duplicate row)."""
+    """A re-validation of a stored invoice under the rules and reference data of its time.
+
+    The verdict at ingestion is not repeated here: it is the raw record's outcome, the
+    batch's rule and reference versions, and the findings that point at the raw record.
+    """
 
     __tablename__ = "validation_results"
 
@@ -78,7 +87,7 @@ class ValidationResult(Base):
     invoice_id: Mapped[int | None] = mapped_column(Integer, index=True)
     raw_record_id: Mapped[int | None] = mapped_column(Integer)
     batch_id: Mapped[int | None] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))  # ingestion, revalidation
+    kind: Mapped[str] = mapped_column(String(16))  # revalidation, redrive
     status: Mapped[str] = mapped_column(String(16))
     validated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     rules_version: Mapped[str] = mapped_column(Text)
@@ -87,10 +96,13 @@ class ValidationResult(Base):
 
 
 class Finding(Base):
+    """What one rule found: from ingestion (raw_record_id) or a re-validation (validation_id)."""
+
     __tablename__ = "findings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    validation_id: Mapped[int] = mapped_column(ForeignKey("validation_results.id"), index=True)
+    raw_record_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    validation_id: Mapped[int | None] = mapped_column(ForeignKey("validation_results.id"), index=True)
     invoice_id: Mapped[int | None] = mapped_column(Integer)
     rule: Mapped[str] = mapped_column(String(48))
     severity: Mapped[str] = mapped_column(String(16))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from models import Batch, Invoice, RawRecord, ValidationResult
+from models import Batch, Invoice, RawRecord
 from payables.canonical import Outcome, Status
 from payables.clock import Clock, system_clock
 from payables.formats import SourceRecord, read_feed
@@ -81,15 +81,18 @@ def ingest_file(
     invoices = [r.invoice for r in records if r.invoice is not None]
     reference = reference_for(conn, invoices)
     batch = Batch(source_name=str(path), sha256=digest, format=feed.format, mapping=feed.mapping,
-                  received_at=now, rules_version=ruleset.version, reference_version=reference.version)
+                  received_at=now, rules_version=ruleset.version, reference_version=reference.version,
+                  skipped_rules="")
     session.add(batch)
     session.flush()  # the batch row is written first: on SQLite this takes the write lock
-    rows = BatchRows(batch.id, now, ruleset.version, reference.version)
-    _judge_records(conn, records, rows, reference, ruleset, now)
+    rows = BatchRows(batch.id, now)
+    skipped = _judge_records(conn, records, rows, reference, ruleset, now)
     rows.write(conn)
+    counts = rows.outcome_counts()
     for outcome in Outcome:
-        setattr(batch, outcome.value, sum(1 for r in rows.raw if r["outcome"] == outcome.value))
+        setattr(batch, outcome.value, counts.get(outcome.value, 0))
     batch.received = len(records)
+    batch.skipped_rules = " ".join(sorted(skipped))
     session.flush()
     assert batch.received == batch.accepted + batch.rejected + batch.on_hold + batch.quarantined
     log.info("ingested %s as batch %s", path, batch.id, extra={"received": batch.received})
@@ -103,12 +106,13 @@ def _judge_records(
     reference: MemoryReference,
     ruleset: RuleSet,
     now: datetime,
-) -> None:
+) -> set[str]:
+    """Judge every record into `rows`; returns the rules skipped for want of reference data."""
     raw_ids = reserve(conn, RawRecord, len(records))
     invoice_ids = reserve(conn, Invoice, len(records))
-    validation_ids = reserve(conn, ValidationResult, len(records))
     ctx = RuleContext(reference=reference, now=now, ingested_at=now)
     available = reference.loaded
+    skipped: set[str] = set()
     for record in records:
         raw_id = raw_ids.take()
         inv = record.invoice
@@ -116,29 +120,27 @@ def _judge_records(
             rows.add_raw(raw_id, record.line_no, record.raw, Outcome.QUARANTINED, record.error, None)
             continue
         evaluation = ruleset.evaluate(inv, ctx, available)
+        skipped.update(evaluation.skipped)
         existing = reference.existing_invoice(inv.key)
-        validation_id = validation_ids.take()
-        duplicate = any(f.rule == "DUP-01" for f in evaluation.findings)
-        if duplicate and existing is not None:
-            # The row repeats a live invoice: it is rejected and kept, the invoice untouched.
-            rows.add_raw(raw_id, record.line_no, record.raw, Outcome.REJECTED, None, existing.invoice_id)
-            rows.add_validation(validation_id, None, raw_id, Status.REJECTED, evaluation.findings,
-                                evaluation.skipped)
-            continue
-        replaces = existing if existing is not None and existing.status == Status.REJECTED else None
-        invoice_id = replaces.invoice_id if replaces and replaces.invoice_id else invoice_ids.take()
         status = evaluation.status
-        rows.add_raw(raw_id, record.line_no, record.raw, OUTCOME_OF[status], None, invoice_id)
-        rows.add_validation(validation_id, invoice_id, raw_id, status, evaluation.findings,
-                            evaluation.skipped)
-        stored_before = replaces is not None and invoice_id not in rows.new_invoices
-        rows.put_invoice(invoice_id, inv, status, raw_id, validation_id, stored_before=stored_before,
-                         previous=replaces.status if replaces else None)
+        if existing is not None and status == Status.REJECTED and any(
+            f.rule == "DUP-01" for f in evaluation.findings
+        ):
+            # The row repeats a live invoice: it is rejected and kept, the invoice untouched.
+            rows.add_raw(raw_id, record.line_no, record.raw, Outcome.REJECTED, None, existing.invoice_id,
+                         evaluation.findings)
+            continue
+        replaces = existing.status if existing is not None and existing.status == Status.REJECTED else None
+        invoice_id = existing.invoice_id if replaces and existing and existing.invoice_id else invoice_ids.take()
+        rows.add_raw(raw_id, record.line_no, record.raw, OUTCOME_OF[status], None, invoice_id,
+                     evaluation.findings)
+        rows.put_invoice(invoice_id, inv, status, raw_id, replaces=replaces)
         reference.remember(
             ExistingInvoice(invoice_id, inv.client_id, inv.vendor_id, inv.invoice_number, str(status),
                             earlier_in_file=True),
             inv.total_amount, inv.invoice_date,
         )
+    return skipped
 
 
 def _summary(batch: Batch, path: Path, *, already: bool) -> BatchSummary:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Batch, Finding as FindingRow, Invoice, InvoiceEvent, RawRecord, ValidationResult
-from payables.canonical import CanonicalInvoice, Status
+from payables.canonical import CanonicalInvoice, Outcome, Status
 from payables.clock import Clock, system_clock
 from payables.errors import AmbiguousInvoice, InvoiceNotFound
 from payables.reference.database import reference_for
@@ -23,6 +24,12 @@ from payables.rules.registry import RuleSet, default_ruleset
 from payables.store import INVOICE_COLUMNS
 
 JUDGED = {Status.VALIDATED, Status.REJECTED, Status.ON_HOLD}
+STATUS_OF_OUTCOME = {
+    Outcome.ACCEPTED: Status.VALIDATED,
+    Outcome.REJECTED: Status.REJECTED,
+    Outcome.ON_HOLD: Status.ON_HOLD,
+    Outcome.QUARANTINED: Status.QUARANTINED,
+}
 
 
 @dataclass(frozen=True)
@@ -98,25 +105,30 @@ def canonical_of(session: Session, invoice: Invoice) -> CanonicalInvoice:
     return canonical
 
 
-def _verdict(session: Session, validation_id: int | None) -> Verdict | None:
-    if validation_id is None:
-        return None
-    result = session.get(ValidationResult, validation_id)
-    if result is None:
-        return None
-    rows = session.scalars(select(FindingRow).where(FindingRow.validation_id == validation_id))
-    findings = tuple(Finding(r.rule, Severity(r.severity), r.message, r.action) for r in rows)
-    return Verdict(result.status, findings, result.rules_version, result.reference_version,
-                   result.validated_at, tuple(result.skipped_rules.split()))
+def _findings(session: Session, condition: Any) -> tuple[Finding, ...]:
+    rows = session.scalars(select(FindingRow).where(condition).order_by(FindingRow.id))
+    return tuple(Finding(r.rule, Severity(r.severity), r.message, r.action) for r in rows)
 
 
-def _ingestion_validation_id(session: Session, invoice: Invoice) -> int | None:
-    return session.scalar(
-        select(ValidationResult.id)
-        .where(ValidationResult.invoice_id == invoice.id, ValidationResult.kind == "ingestion")
-        .order_by(ValidationResult.id.desc())
-        .limit(1)
-    )
+def ingestion_verdict(session: Session, invoice: Invoice) -> Verdict | None:
+    """The verdict the invoice got when its current version was ingested."""
+    found = session.execute(
+        select(RawRecord.outcome, Batch).join(Batch, Batch.id == RawRecord.batch_id)
+        .where(RawRecord.id == invoice.raw_record_id)
+    ).first()
+    if found is None:
+        return None
+    outcome, batch = found
+    return Verdict(STATUS_OF_OUTCOME[outcome], _findings(session, FindingRow.raw_record_id == invoice.raw_record_id),
+                   batch.rules_version, batch.reference_version, batch.received_at,
+                   tuple(batch.skipped_rules.split()))
+
+
+def latest_findings(session: Session, invoice: Invoice) -> tuple[Finding, ...]:
+    """Findings of the latest verdict: the last re-validation, else ingestion."""
+    if invoice.last_validation_id is not None:
+        return _findings(session, FindingRow.validation_id == invoice.last_validation_id)
+    return _findings(session, FindingRow.raw_record_id == invoice.raw_record_id)
 
 
 def revalidate(
@@ -143,7 +155,7 @@ def revalidate(
     session.add(result)
     session.flush()
     session.add_all(
-        FindingRow(validation_id=result.id, invoice_id=invoice.id, rule=f.rule, severity=str(f.severity),
+        FindingRow(validation_id=result.id, raw_record_id=None, invoice_id=invoice.id, rule=f.rule, severity=str(f.severity),
                    message=f.message, action=f.action)
         for f in evaluation.findings
     )
@@ -153,7 +165,7 @@ def revalidate(
     ))
     now_verdict = Verdict(str(evaluation.status), evaluation.findings, ruleset.version,
                           reference.version, now, evaluation.skipped)
-    at_ingestion = _verdict(session, _ingestion_validation_id(session, invoice))
+    at_ingestion = ingestion_verdict(session, invoice)
     return Revalidation(invoice, at_ingestion, now_verdict, history)
 
 

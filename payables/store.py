@@ -1,7 +1,9 @@
-"""Writing what a batch produced: raw records, invoices, validations, findings, history.
+"""Writing what a batch produced: raw records, invoices and findings.
 
-Rows are gathered in memory and written with executemany at the end of the batch, in
-the caller's transaction: a file is ingested completely or not at all.
+Rows are gathered in memory and written with driver-level executemany at the end of the
+batch, in the caller's transaction: a file is ingested completely or not at all. The
+verdict at ingestion is the raw record's outcome plus its findings, so no separate
+validation or history row is written per invoice (see models.invoices).
 """
 
 from __future__ import annotations
@@ -14,13 +16,20 @@ from typing import Any
 from sqlalchemy import Connection, update
 
 from models import Finding as FindingRow
-from models import Invoice, InvoiceEvent, RawRecord, ValidationResult
-from models.bulk import bulk_insert
+from models import Invoice, InvoiceEvent, RawRecord
+from models.bulk import bulk_insert, bulk_insert_rows
 from models.ids import reserve_ids
 from payables.canonical import CanonicalInvoice, Status
 from payables.rules.base import Finding
 from payables.terms import due_date, payment_deadline
 
+# The order of the tuples put_invoice stages.
+INVOICE_ROW = (
+    "id", "client_id", "vendor_id", "invoice_number", "business_line", "geography", "vendor_name",
+    "vendor_tax_id", "vendor_iban", "invoice_date", "currency", "net_amount", "tax_amount",
+    "total_amount", "payment_terms", "po_number", "document_type", "status", "batch_id",
+    "raw_record_id", "ingested_at", "updated_at", "due_date", "payment_deadline",
+)  # fmt: skip
 INVOICE_COLUMNS = (
     "client_id", "vendor_id", "invoice_number", "business_line", "geography", "vendor_name",
     "vendor_tax_id", "vendor_iban", "invoice_date", "currency", "net_amount", "tax_amount",
@@ -38,63 +47,62 @@ class IdPool:
         return next(self._ids)
 
 
+def reserve(conn: Connection, table: type[Any], count: int) -> IdPool:
+    return IdPool(reserve_ids(conn, table.__table__, count))
+
+
 @dataclass
 class BatchRows:
     batch_id: int
     at: datetime
-    rules_version: str
-    reference_version: int
-    raw: list[dict[str, Any]] = field(default_factory=list)
-    new_invoices: dict[int, dict[str, Any]] = field(default_factory=dict)
-    replaced_invoices: dict[int, dict[str, Any]] = field(default_factory=dict)
-    validations: list[dict[str, Any]] = field(default_factory=list)
+    raw: list[tuple[int, int, str, str, str | None, int | None]] = field(default_factory=list)
+    new_invoices: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    replaced_invoices: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     findings: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def add_raw(self, raw_id: int, line_no: int, text: str, outcome: str, reason: str | None,
-                invoice_id: int | None) -> None:
-        self.raw.append(dict(id=raw_id, batch_id=self.batch_id, line_no=line_no, raw=text,
-                             outcome=outcome, reason=reason, invoice_id=invoice_id))
-
-    def add_validation(self, validation_id: int, invoice_id: int | None, raw_id: int, status: Status,
-                       findings: Sequence[Finding], skipped: Sequence[str]) -> None:
-        self.validations.append(dict(
-            id=validation_id, invoice_id=invoice_id, raw_record_id=raw_id, batch_id=self.batch_id,
-            kind="ingestion", status=str(status), validated_at=self.at, rules_version=self.rules_version,
-            reference_version=self.reference_version, skipped_rules=" ".join(skipped)))
+                invoice_id: int | None, findings: Sequence[Finding] = ()) -> None:
+        self.raw.append((raw_id, line_no, text, outcome, reason, invoice_id))
         for f in findings:
-            self.findings.append(dict(validation_id=validation_id, invoice_id=invoice_id, rule=f.rule,
-                                      severity=str(f.severity), message=f.message, action=f.action))
+            self.findings.append(dict(raw_record_id=raw_id, validation_id=None, invoice_id=invoice_id,
+                                      rule=f.rule, severity=str(f.severity), message=f.message,
+                                      action=f.action))
 
-    def put_invoice(self, invoice_id: int, inv: CanonicalInvoice, status: Status, raw_id: int,
-                    validation_id: int, *, stored_before: bool, previous: str | None) -> None:
-        row = {name: getattr(inv, name) for name in INVOICE_COLUMNS}
-        row.update(
-            id=invoice_id, status=str(status), batch_id=self.batch_id, raw_record_id=raw_id,
-            ingested_at=self.at, updated_at=self.at, last_validation_id=validation_id,
-            due_date=due_date(inv.payment_terms, inv.invoice_date, self.at),
-            payment_deadline=payment_deadline(inv.payment_terms, self.at),
-            scheduled_at=None, paid_at=None,
+    def put_invoice(self, invoice_id: int, inv: CanonicalInvoice, status: Status, raw_id: int, *,
+                    replaces: str | None) -> None:
+        """Stage an invoice; `replaces` is the status of the rejected version it supersedes."""
+        at = self.at
+        row = (
+            invoice_id, inv.client_id, inv.vendor_id, inv.invoice_number, inv.business_line, inv.geography,
+            inv.vendor_name, inv.vendor_tax_id, inv.vendor_iban, inv.invoice_date, inv.currency,
+            inv.net_amount, inv.tax_amount, inv.total_amount, inv.payment_terms, inv.po_number,
+            inv.document_type, str(status), self.batch_id, raw_id, at, at,
+            due_date(inv.payment_terms, inv.invoice_date, at), payment_deadline(inv.payment_terms, at),
         )
-        (self.replaced_invoices if stored_before else self.new_invoices)[invoice_id] = row
-        reason = f"ingested in batch {self.batch_id}" if previous is None else (
-            f"resubmitted in batch {self.batch_id}, replacing the rejected version")
-        self.events.append(dict(invoice_id=invoice_id, at=self.at, from_status=previous,
-                                to_status=str(status), reason=reason, actor="ingestion"))
+        if replaces is None or invoice_id in self.new_invoices:
+            self.new_invoices[invoice_id] = row
+        else:
+            self.replaced_invoices[invoice_id] = row
+        if replaces is not None:
+            self.events.append(dict(invoice_id=invoice_id, at=at, from_status=replaces, to_status=str(status),
+                                    reason=f"resubmitted in batch {self.batch_id}, replacing the rejected "
+                                           "version", actor="ingestion"))
+
+    def outcome_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.raw:
+            counts[row[3]] = counts.get(row[3], 0) + 1
+        return counts
 
     def write(self, conn: Connection) -> None:
-        for table, rows in (
-            (RawRecord, self.raw),
-            (Invoice, list(self.new_invoices.values())),
-            (ValidationResult, self.validations),
-            (FindingRow, self.findings),
-            (InvoiceEvent, self.events),
-        ):
-            bulk_insert(conn, table.__table__, rows)
+        names = ("id", "line_no", "raw", "outcome", "reason", "invoice_id", "batch_id")
+        batch = (self.batch_id,)
+        bulk_insert_rows(conn, RawRecord.__table__, names, [r + batch for r in self.raw])
+        bulk_insert_rows(conn, Invoice.__table__, INVOICE_ROW, list(self.new_invoices.values()))
+        bulk_insert(conn, FindingRow.__table__, self.findings)
+        bulk_insert(conn, InvoiceEvent.__table__, self.events)
         for invoice_id, row in self.replaced_invoices.items():
-            values = {k: v for k, v in row.items() if k != "id"}
+            values = dict(zip(INVOICE_ROW[1:], row[1:], strict=True))
+            values.update(last_validation_id=None, scheduled_at=None, paid_at=None)
             conn.execute(update(Invoice).where(Invoice.id == invoice_id).values(**values))
-
-
-def reserve(conn: Connection, table: type[Any], count: int) -> IdPool:
-    return IdPool(reserve_ids(conn, table.__table__, count))

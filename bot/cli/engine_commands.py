@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 
 from bot.cli.context import AppContext, echo_json, pass_app
 from models import Finding, Invoice
 from payables.answers import revalidation_dict, summary
 from payables.dry_run import validate_files
 from payables.ingest import BatchSummary, ingest_file
-from payables.revalidate import find_invoice, revalidate
+from payables.revalidate import find_invoice, latest_findings, revalidate
 from payables.rules.codes import amount_text
 from payables.rules.registry import default_ruleset
 
@@ -145,20 +145,18 @@ def invoices(app: AppContext, status: str | None, client_id: str | None, rule_id
     if client_id:
         query = query.where(Invoice.client_id == client_id)
     if rule_id:
-        query = query.where(Invoice.last_validation_id.in_(
-            select(Finding.validation_id).where(Finding.rule == rule_id.upper())))
+        latest = or_(
+            Finding.validation_id == Invoice.last_validation_id,
+            and_(Invoice.last_validation_id.is_(None), Finding.raw_record_id == Invoice.raw_record_id),
+        )
+        query = query.where(exists().where(latest, Finding.rule == rule_id.upper()))
     with app.db.session() as session:
-        found = list(session.scalars(query))
-        ids = [i.last_validation_id for i in found if i.last_validation_id]
-        findings: dict[int, list[dict[str, str]]] = {}
-        for start in range(0, len(ids), 500):
-            for f in session.scalars(select(Finding).where(Finding.validation_id.in_(ids[start:start + 500]))):
-                findings.setdefault(f.validation_id, []).append(
-                    {"rule": f.rule, "severity": f.severity, "message": f.message, "action": f.action})
-    rows = [{"invoice_number": i.invoice_number, "client_id": i.client_id, "vendor_id": i.vendor_id,
-             "status": i.status.lower(),
-             "total_amount": None if i.total_amount is None else amount_text(i.total_amount, i.currency), "currency": i.currency,
-             "findings": findings.get(i.last_validation_id or -1, [])} for i in found]
+        rows = [{"invoice_number": i.invoice_number, "client_id": i.client_id, "vendor_id": i.vendor_id,
+                 "status": i.status.lower(),
+                 "total_amount": None if i.total_amount is None else amount_text(i.total_amount, i.currency),
+                 "currency": i.currency,
+                 "findings": [f.as_dict() for f in latest_findings(session, i)]}
+                for i in session.scalars(query)]
     if as_json:
         echo_json(rows)
         return

@@ -85,7 +85,9 @@ def test_a_rejected_invoice_corrected_and_resent_replaces_the_rejected_one(db, t
         invoice = session.scalars(select(Invoice)).one()
         assert invoice.status == "VALIDATED" and invoice.total_amount == Decimal("119")
         events = session.scalars(select(InvoiceEvent).order_by(InvoiceEvent.id)).all()
-        assert [(e.from_status, e.to_status) for e in events] == [(None, "REJECTED"), ("REJECTED", "VALIDATED")]
+        assert [(e.from_status, e.to_status) for e in events] == [("REJECTED", "VALIDATED")]
+        raws = session.scalars(select(RawRecord).order_by(RawRecord.id)).all()
+        assert [(r.outcome, r.invoice_id) for r in raws] == [("rejected", invoice.id), ("accepted", invoice.id)]
 
 
 def test_immediate_pay_gets_its_two_hour_deadline_from_ingestion(db, tmp_path):
@@ -113,10 +115,15 @@ def test_validation_records_the_rule_and_reference_versions(db, tmp_path):
         load_reference_dir(session, write_reference(tmp_path / "ref", vendors=[VENDOR_ROW]), NOW)
     summary = ingest(db, write_feed(tmp_path / "f.csv", [make_invoice()]))
     with db.session() as session:
-        result = session.scalars(select(ValidationResult)).one()
-        assert result.rules_version == summary.rules_version and "payops-core@1" in result.rules_version
-        assert result.reference_version == summary.reference_version >= 1
-        assert "FX-01" in result.skipped_rules.split()  # no FX rates loaded
+        result = revalidate(session, find_invoice(session, "INV-2291"), clock=CLOCK)
+        first = result.at_ingestion
+        assert first is not None and first.rules_version == summary.rules_version
+        assert "payops-core@1" in first.rules_version
+        assert first.reference_version == summary.reference_version >= 1
+        assert "FX-01" in first.skipped  # no FX rates loaded
+        stored = session.get(ValidationResult, result.invoice.last_validation_id)
+        assert stored.rules_version == result.now.rules_version
+        assert stored.reference_version == result.now.reference_version
 
 
 def test_rejected_under_old_vendor_master_passes_after_it_is_corrected(db, tmp_path):

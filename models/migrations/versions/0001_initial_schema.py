@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('quarantined', sa.Integer(), nullable=False),
     sa.Column('rules_version', sa.Text(), nullable=False),
     sa.Column('reference_version', sa.Integer(), nullable=False),
+    sa.Column('skipped_rules', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_batches')),
     sa.UniqueConstraint('sha256', name=op.f('uq_batches_sha256'))
     )
@@ -116,7 +117,8 @@ def upgrade() -> None:
     )
     op.create_table('findings',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('validation_id', sa.Integer(), nullable=False),
+    sa.Column('raw_record_id', sa.Integer(), nullable=True),
+    sa.Column('validation_id', sa.Integer(), nullable=True),
     sa.Column('invoice_id', sa.Integer(), nullable=True),
     sa.Column('rule', sa.String(length=48), nullable=False),
     sa.Column('severity', sa.String(length=16), nullable=False),
@@ -126,6 +128,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_findings'))
     )
     with op.batch_alter_table('findings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_findings_raw_record_id'), ['raw_record_id'], unique=False)
         batch_op.create_index('ix_findings_rule_invoice', ['rule', 'invoice_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_findings_validation_id'), ['validation_id'], unique=False)
 
@@ -159,11 +162,10 @@ def upgrade() -> None:
     sa.Column('last_validation_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], name=op.f('fk_invoices_batch_id_batches')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoices')),
-    sa.UniqueConstraint('client_id', 'vendor_id', 'invoice_number', name=op.f('uq_invoices_client_id_vendor_id_invoice_number'))
+    sa.UniqueConstraint('invoice_number', 'client_id', 'vendor_id', name=op.f('uq_invoices_invoice_number_client_id_vendor_id'))
     )
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.create_index('ix_invoices_dup2', ['vendor_id', 'invoice_date', 'total_amount'], unique=False)
-        batch_op.create_index('ix_invoices_number', ['invoice_number'], unique=False)
         batch_op.create_index('ix_invoices_status_client', ['status', 'client_id'], unique=False)
 
     op.create_table('raw_records',
@@ -179,8 +181,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('raw_records', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_raw_records_batch_id'), ['batch_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_raw_records_invoice_id'), ['invoice_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_raw_records_outcome'), ['outcome'], unique=False)
 
     op.create_table('vendor_changes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -206,20 +206,18 @@ def downgrade() -> None:
 
     op.drop_table('vendor_changes')
     with op.batch_alter_table('raw_records', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_raw_records_outcome'))
-        batch_op.drop_index(batch_op.f('ix_raw_records_invoice_id'))
         batch_op.drop_index(batch_op.f('ix_raw_records_batch_id'))
 
     op.drop_table('raw_records')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.drop_index('ix_invoices_status_client')
-        batch_op.drop_index('ix_invoices_number')
         batch_op.drop_index('ix_invoices_dup2')
 
     op.drop_table('invoices')
     with op.batch_alter_table('findings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_findings_validation_id'))
         batch_op.drop_index('ix_findings_rule_invoice')
+        batch_op.drop_index(batch_op.f('ix_findings_raw_record_id'))
 
     op.drop_table('findings')
     op.drop_table('vendors')
