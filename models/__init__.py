@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from models.base import Base
 from models.db import Database, DatabaseError, default_database_url
-from models.invoices import Finding, Invoice, InvoiceEvent, ValidationResult
 from models.ingestion import Batch, RawRecord
+from models.invoices import Finding, Invoice, InvoiceEvent, ValidationResult
 from models.reference import Client, FxRate, PurchaseOrder, ReferenceVersion, Vendor, VendorChange
 
 __all__ = [

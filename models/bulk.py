@@ -44,7 +44,7 @@ def _convert(values: Sequence[Any], process: Processor, memoize: bool) -> list[A
     if not memoize:
         return [None if v is None else process(v) for v in values]
     memo: dict[Any, Any] = {}
-    out = []
+    out: list[Any] = []
     for v in values:
         if v is None:
             out.append(None)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,6 @@ from models import Batch, Invoice, RawRecord
 from payables.canonical import Outcome, Status
 from payables.clock import Clock, system_clock
 from payables.formats import SourceRecord, read_feed
-
 from payables.reference.database import reference_for
 from payables.reference.lookup import ExistingInvoice
 from payables.reference.memory import MemoryReference

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Batch, Finding as FindingRow, Invoice, InvoiceEvent, RawRecord, ValidationResult
+from models import Batch, Invoice, InvoiceEvent, RawRecord, ValidationResult
+from models import Finding as FindingRow
 from payables.canonical import CanonicalInvoice, Outcome, Status
 from payables.clock import Clock, system_clock
 from payables.errors import AmbiguousInvoice, InvoiceNotFound
@@ -119,7 +120,7 @@ def ingestion_verdict(session: Session, invoice: Invoice) -> Verdict | None:
     if found is None:
         return None
     outcome, batch = found
-    return Verdict(STATUS_OF_OUTCOME[outcome], _findings(session, FindingRow.raw_record_id == invoice.raw_record_id),
+    return Verdict(STATUS_OF_OUTCOME[Outcome(outcome)], _findings(session, FindingRow.raw_record_id == invoice.raw_record_id),
                    batch.rules_version, batch.reference_version, batch.received_at,
                    tuple(batch.skipped_rules.split()))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, Table, update
 
 from models import Finding as FindingRow
 from models import Invoice, InvoiceEvent, RawRecord
@@ -47,8 +47,14 @@ class IdPool:
         return next(self._ids)
 
 
-def reserve(conn: Connection, table: type[Any], count: int) -> IdPool:
-    return IdPool(reserve_ids(conn, table.__table__, count))
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def reserve(conn: Connection, model: type[Any], count: int) -> IdPool:
+    return IdPool(reserve_ids(conn, _table(model), count))
 
 
 @dataclass
@@ -98,10 +104,10 @@ class BatchRows:
     def write(self, conn: Connection) -> None:
         names = ("id", "line_no", "raw", "outcome", "reason", "invoice_id", "batch_id")
         batch = (self.batch_id,)
-        bulk_insert_rows(conn, RawRecord.__table__, names, [r + batch for r in self.raw])
-        bulk_insert_rows(conn, Invoice.__table__, INVOICE_ROW, list(self.new_invoices.values()))
-        bulk_insert(conn, FindingRow.__table__, self.findings)
-        bulk_insert(conn, InvoiceEvent.__table__, self.events)
+        bulk_insert_rows(conn, _table(RawRecord), names, [r + batch for r in self.raw])
+        bulk_insert_rows(conn, _table(Invoice), INVOICE_ROW, list(self.new_invoices.values()))
+        bulk_insert(conn, _table(FindingRow), self.findings)
+        bulk_insert(conn, _table(InvoiceEvent), self.events)
         for invoice_id, row in self.replaced_invoices.items():
             values = dict(zip(INVOICE_ROW[1:], row[1:], strict=True))
             values.update(last_validation_id=None, scheduled_at=None, paid_at=None)

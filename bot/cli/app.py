@@ -36,7 +36,7 @@ for module in (engine_commands, reference_commands, demo_commands):
 def main() -> None:
     """Entry point: expected failures become a one-line error and exit code 2."""
     try:
-        cli.main(standalone_mode=False)
+        code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         sys.exit(130)
     except click.ClickException as exc:
@@ -45,3 +45,4 @@ def main() -> None:
     except (PayablesError, DatabaseError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -161,7 +161,7 @@ def invoices(app: AppContext, status: str | None, client_id: str | None, rule_id
         echo_json(rows)
         return
     for r in rows:
-        rules_named = ",".join(sorted({f["rule"] for f in r["findings"]}))  # type: ignore[index]
+        rules_named = ",".join(sorted({f["rule"] for f in r["findings"]}))  # type: ignore[union-attr,index]
         click.echo(f"{r['client_id']}\t{r['vendor_id']}\t{r['invoice_number']}\t{r['status']}\t{rules_named}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator, Mapping
 
-from payables.canonical import CanonicalInvoice, IDENTITY_FIELDS, REQUIRED_FIELDS
+from payables.canonical import IDENTITY_FIELDS, REQUIRED_FIELDS, CanonicalInvoice
 from payables.formats.fields import invoice_from_fields
 from payables.formats.records import RowError, SourceRecord
 from payables.formats.text import DecodedLine, decode_lines

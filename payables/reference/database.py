@@ -16,8 +16,6 @@ from sqlalchemy import (
     Connection,
     Date,
     MetaData,
-    Row,
-    Select,
     String,
     Table,
     and_,
@@ -25,9 +23,10 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.sql import Executable
 
-from models.bulk import bulk_insert
 from models import FxRate, Invoice, PurchaseOrder, ReferenceVersion, Vendor
+from models.bulk import bulk_insert
 from payables.canonical import CanonicalInvoice
 from payables.reference.lookup import FX_LOOKBACK_DAYS, ExistingInvoice, PurchaseOrderRef, VendorRef
 from payables.reference.memory import MemoryReference
@@ -124,7 +123,9 @@ _DAY_PROBE = Table(
 )
 
 
-def _probe_rows(conn: Connection, probe: Table, rows: list[dict[str, Any]], query: Select[Any]) -> list[Row[Any]]:
+def _probe_rows(
+    conn: Connection, probe: Table, rows: list[dict[str, Any]], query: Executable
+) -> list[Any]:
     probe.create(conn, checkfirst=False)
     try:
         bulk_insert(conn, probe, rows)
@@ -154,8 +155,7 @@ def _earlier_invoices(
     ):
         if not rows:
             continue
-        for inv_id, client, vendor, number, status, total, day in _probe_rows(
-            conn, probe, rows, select(*cols).join(probe, on)
-        ):
+        query = select(*cols).join(probe, on)
+        for inv_id, client, vendor, number, status, total, day in _probe_rows(conn, probe, rows, query):
             found[inv_id] = (ExistingInvoice(inv_id, client, vendor, number, status), total, day)
     return list(found.values())

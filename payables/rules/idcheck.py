@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from types import ModuleType
+from typing import Any
 
 from schwifty import IBAN
 from schwifty import exceptions as iban_errors
@@ -28,7 +29,7 @@ _IBAN_REASONS = {
 
 
 @lru_cache(maxsize=256)
-def tax_id_module(country: str) -> ModuleType | None:
+def tax_id_module(country: str) -> Any:
     """The python-stdnum module that checks tax ids of `country`, if there is one."""
     for kind in _KINDS:
         module = get_cc_module(country.lower(), kind)
@@ -46,7 +47,7 @@ def tax_id_problem(country: str, tax_id: str) -> str | None:
     try:
         module.validate(tax_id)
     except ValidationError as exc:
-        reason = exc.message.rstrip(".")
+        reason = str(exc).rstrip(".")
         return f"{reason[0].lower()}{reason[1:]} (checked as {module_label(module)})"
     return None
 
