@@ -6,16 +6,16 @@ import csv
 from collections.abc import Callable, Iterator, Mapping
 
 from payables.canonical import IDENTITY_FIELDS, REQUIRED_FIELDS, CanonicalInvoice
-from payables.formats.fields import invoice_from_fields
+from payables.formats.fields import invoice_from_text
 from payables.formats.records import RowError, SourceRecord
 from payables.formats.text import DecodedLine, decode_lines
 
-RowParser = Callable[[Mapping[str, str]], CanonicalInvoice]
+RowParser = Callable[[dict[str, str]], CanonicalInvoice]
 
 
 def read_canonical_csv(data: bytes) -> Iterator[SourceRecord]:
     lines = decode_lines(data)
-    return read_csv_lines(lines, invoice_from_fields, required=REQUIRED_FIELDS)
+    return read_csv_lines(lines, invoice_from_text, required=REQUIRED_FIELDS, strip=True)
 
 
 def read_csv_lines(
@@ -24,6 +24,7 @@ def read_csv_lines(
     *,
     required: tuple[str, ...] = IDENTITY_FIELDS,
     delimiter: str = ",",
+    strip: bool = False,
 ) -> Iterator[SourceRecord]:
     """Rows of a CSV file as records: parsed by `parse_row`, or quarantined with a reason."""
     texts = [line.text for line in lines]
@@ -67,7 +68,11 @@ def read_csv_lines(
             continue
         raw = texts[start] if consumed == start + 1 else "".join(texts[start:consumed])
         try:
-            invoice = parse_row(dict(zip(header, row, strict=True)))
+            fields = (
+                {name: cell.strip() for name, cell in zip(header, row, strict=True)}
+                if strip else dict(zip(header, row, strict=True))
+            )
+            invoice = parse_row(fields)
         except RowError as exc:
             yield SourceRecord(start + 1, raw, error=f"line {start + 1}: {exc}")
             continue

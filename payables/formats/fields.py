@@ -42,10 +42,14 @@ def _bad_date(field: str, text: str) -> date:
 
 def invoice_from_fields(values: Mapping[str, object]) -> CanonicalInvoice:
     """A canonical invoice from a row's fields; raises RowError naming the field."""
-    v = {
+    return invoice_from_text({
         name: (value.strip() if type(value) is str else "" if value is None else str(value).strip())
         for name, value in values.items()
-    }
+    })
+
+
+def invoice_from_text(v: dict[str, str]) -> CanonicalInvoice:
+    """A canonical invoice from fields that are already stripped text."""
     get = v.get
     for name in IDENTITY_FIELDS:
         if not get(name):

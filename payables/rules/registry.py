@@ -9,13 +9,22 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from payables.canonical import CanonicalInvoice, Status
 from payables.rules import packs as packs_package
-from payables.rules.base import Finding, Needs, Problem, Rule, RuleContext, RulePack, Severity
+from payables.rules.base import (
+    Check,
+    Finding,
+    Needs,
+    Problem,
+    Rule,
+    RuleContext,
+    RulePack,
+    Severity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +50,12 @@ class Evaluation:
 class _Plan:
     run: tuple[Rule, ...]
     skipped: tuple[Rule, ...]
+    # (rule, check, applies_when) unpacked once: evaluate runs for every invoice.
+    calls: tuple[tuple[Rule, Check, Callable[[CanonicalInvoice], bool] | None], ...] = ()
+
+    @classmethod
+    def of(cls, run: tuple[Rule, ...], skipped: tuple[Rule, ...]) -> _Plan:
+        return cls(run, skipped, tuple((r, r.check, r.applies_when) for r in run))
 
 
 def status_of(findings: Iterable[Finding]) -> Status:
@@ -86,7 +101,7 @@ class RuleSet:
                 and (r.geographies is None or key[0] in r.geographies)
                 and (r.business_lines is None or key[1] in r.business_lines)
             ]
-            plan = _Plan(
+            plan = _Plan.of(
                 tuple(r for r in in_scope if r.needs <= available),
                 tuple(r for r in in_scope if not r.needs <= available),
             )
@@ -99,11 +114,11 @@ class RuleSet:
         plan = self.plan(invoice, available)
         findings: list[Finding] = []
         skipped = [r.id for r in plan.skipped if r.applies_when is None or r.applies_when(invoice)]
-        for rule in plan.run:
-            if rule.applies_when is not None and not rule.applies_when(invoice):
+        for rule, check, applies_when in plan.calls:
+            if applies_when is not None and not applies_when(invoice):
                 continue
             try:
-                result = rule.check(invoice, ctx)
+                result = check(invoice, ctx)
             except Exception:  # a broken rule must hold the invoice, not lose the batch
                 log.exception("rule %s failed on invoice %s", rule.id, invoice.invoice_number)
                 result = Problem(
