@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 
 from payables.canonical import IDENTITY_FIELDS, REQUIRED_FIELDS, CanonicalInvoice
 from payables.formats.fields import invoice_from_text
