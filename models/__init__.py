@@ -10,6 +10,7 @@ from models.db import Database, DatabaseError, default_database_url
 from models.ingestion import Batch, RawRecord
 from models.invoices import Finding, Invoice, InvoiceEvent, ValidationResult
 from models.reference import Client, FxRate, PurchaseOrder, ReferenceVersion, Vendor, VendorChange
+from models.tickets import LabelCorrection, Ticket, TicketEmbedding
 
 __all__ = [
     "Base",
@@ -21,9 +22,12 @@ __all__ = [
     "FxRate",
     "Invoice",
     "InvoiceEvent",
+    "LabelCorrection",
     "PurchaseOrder",
     "RawRecord",
     "ReferenceVersion",
+    "Ticket",
+    "TicketEmbedding",
     "ValidationResult",
     "Vendor",
     "VendorChange",
