@@ -33,8 +33,8 @@ def score_head(truth: Sequence[str], predicted: Sequence[HeadPrediction], head: 
                     "support": int(s)}
             for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
         },
-        "confusion": {"labels": labels,
-                      "matrix": np.asarray(confusion_matrix(truth, best, labels=labels)).tolist()},
+        "confusion": {"labels": list(VALUES[head]),
+                      "matrix": np.asarray(confusion_matrix(truth, best, labels=list(VALUES[head]))).tolist()},
     }
 
 

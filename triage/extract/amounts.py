@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from triage.extract.currencies import ISO_CODES as _ISO_CODES
+from triage.extract.dates import MONTH_AFTER
 from triage.extract.text import MaskedText
 
 
@@ -35,16 +37,6 @@ class Amount:
     text: str
 
 
-_ISO_CODES = frozenset(
-    """AED AFN AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
-    BWP BYN BZD CAD CDF CHF CLP CNH CNY COP CRC CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD
-    FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY
-    KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP
-    MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR
-    RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SRD SSP STN SVC SYP SZL THB TJS TMT
-    TND TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW
-    ZWL""".split()
-)
 _THREE_MINOR_DIGITS = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
 _SYMBOLS = {
     "US$": "USD", "R$": "BRL", "CA$": "CAD", "C$": "CAD", "AU$": "AUD", "A$": "AUD",
@@ -90,6 +82,10 @@ _LEFT = re.compile(rf"(?P<sign>[-−])?(?P<cur>{_CURRENCY}){_SPACE}(?P<sign2>[-�
 _COUNT_NOUN = re.compile(
     r"\s*(?i:invoices|holds?|rows|items|payments|vendors|documents|files|rechnungen|facturas"
     r"|factures|faturas|notas|nfs)(?![A-Za-z])|\s*件"
+)
+# "FX-01 holds ARS 140, NGN 77", "Top currencies: EUR 640, GBP 310": counts per currency.
+_COUNT_BEFORE = re.compile(
+    r"(?i:holds?|currencies|count|by currency)\s*[:=]?\s*$|(?<![A-Za-z])[A-Z]{3} \d+,\s*$"
 )
 _FORMATTED_NEXT = re.compile(r"[ \u00a0]{0,2}\(?[-−]?\d{1,3}[.,'’ \u00a0]\d")
 _RIGHT = re.compile(rf"^(?P<paren>\))?{_SPACE}(?P<cur>{_CURRENCY})")
@@ -146,7 +142,9 @@ def _read(masked: str, match: re.Match[str]) -> tuple[str, int, int, bool] | Non
     if len(before) > 1 and before[-1] in "-/" and before[-2].isalnum():
         return None
     if left and _code(left["cur"]):
-        if _COUNT_NOUN.match(after):
+        currency_start = start - len(before) + left.start("cur")
+        preceding = masked[max(0, currency_start - 24):currency_start]
+        if _COUNT_NOUN.match(after) or _COUNT_BEFORE.search(preceding) or MONTH_AFTER.match(after):
             return None
         sign_ok = left["sign"] and (left.start() == 0 or not before[left.start() - 1].isalnum())
         paren = bool(left["paren"]) and after.startswith(")")

@@ -12,8 +12,9 @@ Reading rules (the ambiguous ones):
   A single date with a part above 12 is read the only way it can be, whatever the rule.
 - Two-digit years are 20yy below 70, else 19yy.
 - Dates without a year ("17 Nov", "25.12.", "01/12", "11月8日") and relative words
-  ("yesterday", "gestern", "ayer", "hier") need `today`: the year is the one that puts the
-  date closest to `today`. Without `today` they are not reported.
+  ("yesterday", "gestern", "ayer", "hier") need `today`; without it they are not
+  reported. The year is the one that puts the date within 275 days before to 90 days
+  after `today`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from triage.extract.currencies import ISO_CODES
 from triage.extract.text import MaskedText, has_cjk
 
 _EN_MONTHS = {
@@ -121,16 +123,22 @@ _MONTH_D = re.compile(
     r"(?![\d:.,]\d|\d|[^\W\d_])"
 )
 _DM_DOT = re.compile(r"(?<![\w.,/-])(?P<d>\d{1,2})\.(?P<m>\d{2})\.(?![\w]|[.,]?\d)")
-_DM_SLASH = re.compile(r"(?<![\w.,/-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\w/]|[.,]\d)")
+# Not "2/10 NET 30" (payment terms: 2 % discount within 10 days).
+_DM_SLASH = re.compile(
+    r"(?<![\w.,/-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\w/]|[.,]\d|\s*(?i:net)\b)"
+)
 _RELATIVE_RE = re.compile(
     rf"{_NOT_LETTER_BEFORE}(?:{_alternation(_RELATIVE)}){_NOT_LETTER_AFTER}", re.IGNORECASE
 )
 _RELATIVE_CJK_RE = re.compile(_alternation(_RELATIVE_CJK))
+# A month name right after a number: "LKR (24 Nov)" is a date, not 24 rupees.
+MONTH_AFTER = re.compile(rf"[ .]*(?:{_MONTH}){_NOT_LETTER_AFTER}", re.IGNORECASE)
 _PRECEDING_WORD = re.compile(r"([^\W\d_]+)[^\w]*$")
 
-_DOLLAR = re.compile(r"(?<![A-Za-z])(?:US)?\$\s?\d|\bUSD\b")
+_DOLLAR = re.compile(r"(?<![A-Za-z])(?:US)?\$\s?\d|\bUSD\s?\d|\d\s?USD\b")
 _NOT_US = re.compile(
-    r"[€£¥₹]|(?:R|C|CA|A|AU|NZ|HK|S|SG|MX)\$|\b(?:EUR|GBP|CHF|JPY|INR|BRL|CAD|AUD|MXN)\b"
+    r"[€£¥₹]|(?:R|C|CA|A|AU|NZ|HK|S|SG|MX)\$"
+    rf"|\b(?:{'|'.join(sorted(ISO_CODES - {'USD'}))})\b"
     r"|(?<![\d.])\d{1,2}\.\d{1,2}\.\d{4}(?!\d)"
 )
 _FRENCH = re.compile(
@@ -158,10 +166,14 @@ def _year(text: str) -> int:
 
 
 def _nearest(today: date, month: int, day: int) -> date | None:
-    """The date with this month and day closest to `today` (a year either side)."""
-    candidates = [_safe_date(today.year + shift, month, day) for shift in (-1, 0, 1)]
-    valid = [c for c in candidates if c is not None]
-    return min(valid, key=lambda c: abs((c - today).days)) if valid else None
+    """The year for a yearless date: the one placing it between 275 days before and 90
+    days after `today`. Tickets mostly look back (a payment date, a file date), now and
+    then ahead (a holiday, a deadline)."""
+    for year in (today.year, today.year - 1, today.year + 1):
+        candidate = _safe_date(year, month, day)
+        if candidate and -275 <= (candidate - today).days <= 90:
+            return candidate
+    return None
 
 
 def _month(name: str) -> int:

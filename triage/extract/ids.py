@@ -21,13 +21,13 @@ _NUMBER_LABEL = r"(?:[ _-]?(?:id|no\.?|nr\.?|number|nummer|n[úu]mero|#))?\s*[:#
 _VENDOR_ID = re.compile(r"(?<![A-Za-z0-9])V\d{4,6}(?![A-Za-z0-9])")
 _VENDOR_TAG = re.compile(r"(?i:vendor(?:_id)?)\s*[:=]\s*[\"']?(?P<id>v\d{4,6})(?![A-Za-z0-9])")
 _VENDOR_WORD = re.compile(
-    r"(?<![A-Za-z])(?i:vendor|supplier|lieferant|kreditor|proveedor|fournisseur|fornecedor"
+    r"(?<![A-Za-z-])(?i:vendor|supplier|lieferant|kreditor|proveedor|fournisseur|fornecedor"
     rf"|fornitore){_NUMBER_LABEL}(?P<num>\d{{3,6}}){_NUMBER_END}"
 )
 _CLIENT_ID = re.compile(r"(?<![A-Za-z0-9])C\d{3}(?![A-Za-z0-9])")
 _CLIENT_TAG = re.compile(r"(?i:client(?:_id)?)\s*[:=]\s*[\"']?(?P<id>c\d{3})(?![A-Za-z0-9])")
 _CLIENT_WORD = re.compile(
-    rf"(?<![A-Za-z])(?i:client|cliente|mandant|mandante){_NUMBER_LABEL}(?P<num>\d{{1,3}})"
+    rf"(?<![A-Za-z-])(?i:client|cliente|mandant|mandante){_NUMBER_LABEL}(?P<num>\d{{1,3}})"
     rf"(?!\s*%){_NUMBER_END}"
 )
 _PO_PREFIXED = re.compile(

@@ -143,6 +143,7 @@ _LIST_GAP = re.compile(
     r"(?![A-Za-z])|から|と|及び)*"
 )
 _SENTENCE_END = re.compile(r"[\n;|。！？!?]|(?<!\b(?:no|nr|n°|nº))[.](?=\s)")
+_COPY_SUFFIX = re.compile(r"-[A-Z0-9]{1,4}|[A-Z]{1,2}")
 _WINDOW = 60
 _LIST_WINDOW = 40
 
@@ -204,9 +205,10 @@ def _decide(token: _Token, context: _Context) -> bool | None:
     label, anchored = context.label, context.anchored
     if anchored and label is Label.OTHER:
         return False
-    if anchored and label is Label.SEE and _JIRA_KEY.fullmatch(token.value):
-        if re.match(r"[A-Z]*", token.value).group() not in _INVOICE_PREFIXES:
-            return False
+    # "see PAY-123" is a Jira key; "see INV-2291" is still an invoice.
+    if anchored and label is Label.SEE and _JIRA_KEY.fullmatch(token.value) and \
+            re.match(r"[A-Z]*", token.value).group() not in _INVOICE_PREFIXES:
+        return False
     invoice = label in (Label.INVOICE, Label.NOTA)
     if token.kind is Kind.STRONG:
         return True
@@ -298,7 +300,17 @@ def _continue_lists(masked: str, tokens: list[_Token], decisions: list[bool | No
 
 
 def _propagate_shapes(tokens: list[_Token], decisions: list[bool | None]) -> None:
-    shapes = {_shape(t.value) for t, ok in zip(tokens, decisions, strict=True) if ok}
+    accepted = [t.value for t, ok in zip(tokens, decisions, strict=True) if ok]
+    shapes = {_shape(value) for value in accepted}
     for i, token in enumerate(tokens):
-        if decisions[i] is None and token.kind is not Kind.DOTTED and _shape(token.value) in shapes:
+        if decisions[i] is not None or token.kind is Kind.DOTTED:
+            continue
+        if _shape(token.value) in shapes or _is_suffixed_copy(token.value, accepted):
             decisions[i] = True
+
+
+def _is_suffixed_copy(value: str, accepted: list[str]) -> bool:
+    """A corrected or copied number: MW-5530R after MW-5530, 90002214-K after 90002214."""
+    return any(
+        value.startswith(base) and _COPY_SUFFIX.fullmatch(value[len(base):]) for base in accepted
+    )

@@ -31,8 +31,9 @@ _LEADING_NOISE = {
     "fw", "our", "your", "the", "a", "an", "die", "der", "das", "den", "dem", "des", "la",
     "le", "les", "el", "los", "las", "o", "os", "unser", "unsere", "unserem", "unseren",
     "ihr", "ihre", "invoice", "invoices", "rechnung", "factura", "facture", "fatura", "bei",
-    "von", "mit", "für", "for", "with", "and", "und", "payment", "zahlung", "an", "am",
+    "von", "mit", "für", "for", "with", "and", "und", "payment", "zahlung", "am",
     "hold", "vendor_name", "name", "sample", "note", "nota", "firma", "empresa", "société",
+    "us", "uk", "eu",
 }
 # Capitalised words of letters (and & ' . -); no digits, so "V00412" is not a name word.
 _WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž](?:[^\W\d_]|[&'’.\-])*"
@@ -48,7 +49,19 @@ _JAPANESE = re.compile(
 _MAX_WORDS = 6
 
 
+def _is_name_word(word: str) -> bool:
+    # Sentence punctuation inside the run ("enabled'.", "below.") ends a name; short
+    # abbreviations ("St.", "Co.") do not.
+    if word[-1] in "'’":
+        return False
+    return not word.endswith(".") or len(word) <= 3
+
+
 def _trim(words: list[str]) -> list[str]:
+    for index in range(len(words) - 1, -1, -1):
+        if not _is_name_word(words[index]):
+            words = words[index + 1:]
+            break
     words = words[-_MAX_WORDS:]
     while words and (words[0].lower().strip(".:") in _LEADING_NOISE or words[0] in _PARTICLES):
         words = words[1:]

@@ -26,6 +26,9 @@ class MaskedText:
         self.masked = text
 
     def mask(self, spans: Iterable[tuple[int, int]]) -> None:
+        spans = list(spans)
+        if not spans:
+            return
         chars = list(self.masked)
         for start, end in spans:
             chars[start:end] = MASK * (end - start)
