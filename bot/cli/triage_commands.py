@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -64,6 +65,7 @@ def ticket_new(app: AppContext, title: str, body: str | None, file_: Path | None
     if not (title.strip() or body.strip()):
         raise click.UsageError("give --title and/or a body (--body, --file or standard input)")
     triager = None if no_triage else Triager(_load_model(), _embedder())
+    out: dict[str, Any]
     with app.db.session() as session:
         new = create_ticket(session, title=title, body=body, reporter=reporter, now=app.clock())
         if triager is None:
@@ -96,7 +98,7 @@ def tickets(app: AppContext, state: str | None, category: str | None, root_cause
     if state:
         query = query.where(Ticket.state == state)
     with app.db.session() as session:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for t in session.scalars(query):
             labels = {head: getattr(t, f"confirmed_{head}") or (t.predicted or {}).get(head, {}).get("label")
                       for head in VALUES}

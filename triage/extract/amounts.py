@@ -2,10 +2,14 @@
 
 Reading rules:
 - A number is an amount only next to a currency: an ISO 4217 code (before or after),
-  a symbol (€ £ ¥ ₹ $ R$ US$ C$ A$ HK$ S$ CHF's code, Rs., 円 ...), or a key=value pair
+  a symbol (€ £ ¥ ₹ $ R$ US$ C$ A$ HK$ S$ Rs. 円 zł ...), or a key=value pair
   ("amount=2115.60 currency=USD"). "$" alone is USD, "¥" alone is JPY. "kr" is not read:
   it may be SEK, NOK, DKK or ISK, so only the code counts.
 - Codes that are also everyday capitalised words (ALL, TOP, CUP, SOS) are not read.
+- A code between two numbers ("90011870 JPY 2,400,000") goes with the formatted one.
+- Not amounts: counts per currency ("77 MXN invoices", "FX-01 holds ARS 140, NGN 77",
+  "Top currencies: EUR 640"), numbers glued to ids ("PAYOPS-4967 VES"), ranges
+  ("PKR (21-24 Nov)"), durations ("UAH 4.1d") and day numbers ("LKR (24 Nov)").
 - Separators: with both "." and ",", the later one is the decimal mark (1.234,50 and
   12,000.00). With one kind only: repeated, it groups thousands (1.250.000); once and
   followed by exactly three digits, it groups thousands too (1.234 EUR is 1234), unless
@@ -71,7 +75,7 @@ _NUMBER = re.compile(
       | \d+(?:[.,]\d+)?
     )
     (?:(?P<mult>mn|bn|k|K|m|M)(?![A-Za-z]))?
-    (?![\d]|[.,]\d|[-–/]\d|[a-z])   # not a range (21-24), a date part or "4.1d"
+    (?![\d]|[.,]\d|[–/]\d|-\w|[a-z])   # not a range (21-24), an id (2026-HU-0330), "4.1d"
     """,
     re.VERBOSE,
 )
@@ -133,52 +137,70 @@ def _negative_sign_before(before: str) -> bool:
     return len(before) == 1 or not before[-2].isalnum()
 
 
-def _read(masked: str, match: re.Match[str]) -> tuple[str, int, int, bool] | None:
-    """(currency, span start, span end, negative) of the number `match`, or None."""
+_Reading = tuple[str, int, int, bool]  # currency, span start, span end, negative
+
+
+def _read(masked: str, match: re.Match[str]) -> _Reading | None:
+    """How the number `match` reads as an amount, or None when it is not one."""
     start, end = match.span()
     before, after = masked[max(0, start - 16):start], masked[end:end + 16]
-    left, right = _LEFT.search(before), _RIGHT.match(after)
     # A number glued to an id ("PAYOPS-4967 VES") is part of that id.
     if len(before) > 1 and before[-1] in "-/" and before[-2].isalnum():
         return None
+    left = _LEFT.search(before)
     if left and _code(left["cur"]):
-        currency_start = start - len(before) + left.start("cur")
-        preceding = masked[max(0, currency_start - 24):currency_start]
-        if _COUNT_NOUN.match(after) or _COUNT_BEFORE.search(preceding) or MONTH_AFTER.match(after):
-            return None
-        sign_ok = left["sign"] and (left.start() == 0 or not before[left.start() - 1].isalnum())
-        paren = bool(left["paren"]) and after.startswith(")")
-        negative = bool(sign_ok or left["sign2"] or paren)
-        span_start = start - len(before) + (left.start() if sign_ok else left.start("cur"))
-        return _code(left["cur"]), span_start, end + (1 if paren else 0), negative
+        return _read_code_first(masked, match, before, after, left)
+    right = _RIGHT.match(after)
     if right and _code(right["cur"]):
-        # A number glued to a word ("INV2291 EUR") is not an amount.
-        if start and masked[start - 1].isascii() and masked[start - 1].isalpha():
-            return None
-        if _COUNT_NOUN.match(after[right.end():]):
-            return None
-        # "90011870 JPY 2,400,000": a plain number before a code that leads a formatted
-        # number is an id; the code belongs to the number after it.
-        if _FORMATTED_NEXT.match(after[right.end():]) and not re.search(r"[.,'’ ]", match["num"]):
-            return None
-        paren = bool(right["paren"]) and before.endswith("(")
-        sign = _negative_sign_before(before)
-        span_start = start - (1 if paren or sign else 0)
-        return _code(right["cur"]), span_start, end + right.end(), paren or sign
+        return _read_code_last(masked, match, before, after, right)
     return None
+
+
+def _read_code_first(masked: str, match: re.Match[str], before: str, after: str,
+                     left: re.Match[str]) -> _Reading | None:
+    start, end = match.span()
+    offset = start - len(before)
+    currency_start = offset + left.start("cur")
+    preceding = masked[max(0, currency_start - 24):currency_start]
+    if _COUNT_NOUN.match(after) or _COUNT_BEFORE.search(preceding) or MONTH_AFTER.match(after):
+        return None
+    sign = bool(left["sign"]) and (left.start() == 0 or not before[left.start() - 1].isalnum())
+    paren = bool(left["paren"]) and after.startswith(")")
+    negative = sign or bool(left["sign2"]) or paren
+    span_start = offset + (left.start() if sign else left.start("cur"))
+    return _code(left["cur"]) or "", span_start, end + (1 if paren else 0), negative
+
+
+def _read_code_last(masked: str, match: re.Match[str], before: str, after: str,
+                    right: re.Match[str]) -> _Reading | None:
+    start, end = match.span()
+    # A number glued to a word ("INV2291 EUR") is not an amount.
+    if start and masked[start - 1].isascii() and masked[start - 1].isalpha():
+        return None
+    rest = after[right.end():]
+    if _COUNT_NOUN.match(rest):
+        return None
+    # "90011870 JPY 2,400,000": a plain number before a code that leads a formatted
+    # number is an id; the code belongs to the number after it.
+    if _FORMATTED_NEXT.match(rest) and not re.search(r"[.,'’ ]", match["num"]):
+        return None
+    paren = bool(right["paren"]) and before.endswith("(")
+    sign = _negative_sign_before(before)
+    span_start = start - (1 if paren or sign else 0)
+    return _code(right["cur"]) or "", span_start, end + right.end(), paren or sign
+
+
+def _key_value_amounts(text: MaskedText) -> list[tuple[int, Amount]]:
+    """Alarm fields: amount=2115.60 currency=USD, "total":"-1200.00","currency":"SGD"."""
+    matches = [m for m in _KEY_VALUE.finditer(text.masked) if m["cur"] in _ISO_CODES]
+    text.mask(m.span() for m in matches)
+    return [(m.start(), Amount(Decimal(m["num"]), m["cur"], m.group())) for m in matches]
 
 
 def extract_amounts(text: MaskedText) -> list[tuple[int, Amount]]:
     """Amounts in order of appearance (with duplicates). Masks what it takes."""
-    found: list[tuple[int, Amount]] = []
+    found = _key_value_amounts(text)
     spans: list[tuple[int, int]] = []
-    for match in _KEY_VALUE.finditer(text.masked):
-        if match["cur"] in _ISO_CODES:
-            value = Decimal(match["num"])
-            found.append((match.start(), Amount(value, match["cur"], match.group())))
-            spans.append(match.span())
-    text.mask(spans)
-    spans = []
     for match in _NUMBER.finditer(text.masked):
         read = _read(text.masked, match)
         if read is None:
@@ -187,8 +209,8 @@ def extract_amounts(text: MaskedText) -> list[tuple[int, Amount]]:
         value = parse_number(match["num"], currency, match["mult"])
         if value is None:
             continue
-        found.append((start, Amount(-value if negative else value, currency,
-                                    text.original[start:end])))
+        signed = -value if negative else value
+        found.append((start, Amount(signed, currency, text.original[start:end])))
         spans.append((start, end))
     text.mask(spans)
     return found

@@ -14,13 +14,18 @@ Reading rules (the ambiguous ones):
 - Dates without a year ("17 Nov", "25.12.", "01/12", "11月8日") and relative words
   ("yesterday", "gestern", "ayer", "hier") need `today`; without it they are not
   reported. The year is the one that puts the date within 275 days before to 90 days
-  after `today`.
+  after `today`. A yearless "d/m" needs a two-digit month ("01/12", "5/11") unless a
+  date word precedes it ("on 1/5"), so ratios and "24/7" stay out; "2/10 NET 30" is a
+  payment term. "hier" counts only in French text (in German it means "here").
+- Month names: English, German, French, Spanish, Portuguese and Italian, full or
+  abbreviated ("2 Nov 2026", "Nov 2, 2026", "2. November 2026", "2 de noviembre de 2026",
+  "1er novembre 2026", "12-nov-2026").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 from triage.extract.currencies import ISO_CODES
@@ -73,7 +78,7 @@ _DATE_PREPOSITIONS = {
 }
 
 
-def _alternation(names: object) -> str:
+def _alternation(names: Iterable[str]) -> str:
     return "|".join(sorted((re.escape(str(n)) for n in names), key=len, reverse=True))
 
 
@@ -91,9 +96,11 @@ _ORDINAL = r"(?:st|nd|rd|th|er|º|°|\.)?"
 _NOT_LETTER_AFTER = r"(?![^\W\d_])"
 _NOT_LETTER_BEFORE = r"(?<![^\W\d_])"
 
+# Numeric patterns use ASCII classes in their lookarounds: Japanese text glues dates to
+# kana and kanji ("11/8更新", "2026/11/21です"), which count as \w.
 _JP_FULL = re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")
 _ISO = re.compile(
-    r"(?<![\w-])(?P<y>(?:19|20)\d\d)(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})(?!\d|-\d)"
+    r"(?<![A-Za-z0-9_-])(?P<y>(?:19|20)\d\d)(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})(?!\d|-\d)"
 )
 _D_MONTH_Y = re.compile(
     rf"(?<![\w.])(?P<d>[0-3]?\d){_ORDINAL}(?:\s+(?:of|de))?[\s./-]*(?P<m>{_MONTH})"
@@ -106,11 +113,11 @@ _M_D_Y = re.compile(
     re.IGNORECASE,
 )
 _DMY_DOT = re.compile(
-    r"(?<![\w.,/-])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2})(?![\w]|[.,]\d)"
+    r"(?<![A-Za-z0-9_.,/-])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2})(?![A-Za-z0-9_]|[.,]\d)"
 )
 _DMY_SLASH = re.compile(
-    r"(?<![\w.,/-])(?P<a>\d{1,2})(?P<s>[/-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})"
-    r"(?![\w]|[.,/-]\d)"
+    r"(?<![A-Za-z0-9_.,/-])(?P<a>\d{1,2})(?P<s>[/-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})"
+    r"(?![A-Za-z0-9_]|[.,/-]\d)"
 )
 _JP_MD = re.compile(r"(?<![\d年])(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")
 _D_MONTH = re.compile(
@@ -122,10 +129,10 @@ _MONTH_D = re.compile(
     rf"{_NOT_LETTER_BEFORE}(?P<m>{_EN_MONTH_CAP})\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
     r"(?![\d:.,]\d|\d|[^\W\d_])"
 )
-_DM_DOT = re.compile(r"(?<![\w.,/-])(?P<d>\d{1,2})\.(?P<m>\d{2})\.(?![\w]|[.,]?\d)")
+_DM_DOT = re.compile(r"(?<![A-Za-z0-9_.,/-])(?P<d>\d{1,2})\.(?P<m>\d{2})\.(?![A-Za-z0-9_]|[.,]?\d)")
 # Not "2/10 NET 30" (payment terms: 2 % discount within 10 days).
 _DM_SLASH = re.compile(
-    r"(?<![\w.,/-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\w/]|[.,]\d|\s*(?i:net)\b)"
+    r"(?<![A-Za-z0-9_.,/-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![A-Za-z0-9_/]|[.,]\d|\s*(?i:net)\b)"
 )
 _RELATIVE_RE = re.compile(
     rf"{_NOT_LETTER_BEFORE}(?:{_alternation(_RELATIVE)}){_NOT_LETTER_AFTER}", re.IGNORECASE
@@ -205,6 +212,11 @@ def _day_month(first: str, second: str, order: str) -> tuple[int, int, str]:
     return b, a, first
 
 
+def _after_preposition(text: str, position: int) -> bool:
+    preceding = _PRECEDING_WORD.search(text[max(0, position - 16):position])
+    return preceding is not None and preceding[1].lower() in _DATE_PREPOSITIONS
+
+
 def _run(text: MaskedText, pattern: re.Pattern[str], build: Callable) -> Found:
     found: Found = []
     spans = []
@@ -255,10 +267,8 @@ def extract_partial_dates(text: MaskedText, today: date) -> Found:
 
     def slashed(m: re.Match[str]) -> date | None:
         day, month, month_text = _day_month(m["a"], m["b"], order)
-        preceding = _PRECEDING_WORD.search(text.masked[max(0, m.start() - 16):m.start()])
         # A one-digit month ("1/5", "24/7") is only a date after a date preposition.
-        after_preposition = bool(preceding) and preceding[1].lower() in _DATE_PREPOSITIONS
-        if len(month_text) < 2 and not after_preposition:
+        if len(month_text) < 2 and not _after_preposition(text.masked, m.start()):
             return None
         return _nearest(today, month, day)
 

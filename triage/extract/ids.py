@@ -12,6 +12,7 @@ A bare number after a word ("vendor 412", "client 17") counts only with that wor
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from triage.extract.text import MaskedText
 
@@ -47,7 +48,10 @@ def _is_year(digits: str) -> bool:
     return len(digits) == 4 and 1990 <= int(digits) <= 2099
 
 
-def _collect(text: MaskedText, rules: list[tuple[re.Pattern[str], object]]) -> list[tuple[int, str]]:
+_Rule = tuple[re.Pattern[str], Callable[[str], str | None]]
+
+
+def _collect(text: MaskedText, rules: list[_Rule]) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     spans: list[tuple[int, int]] = []
     for pattern, canonical in rules:

@@ -3,29 +3,34 @@
 Every id-like token left after the other extractors have masked their spans (IBANs, tax
 ids, phones, dates, amounts, POs, vendor and client ids) is classified by shape:
 
-- strong: a shape that is an invoice number on its own: INV-2291, INV2291, RE-2026-0042,
-  F-88213-A, FAC-2026-00977, letters-year-sequence (PC-2026-1150), year-letters-sequence
+- strong: an invoice number on its own: INV-2291, INV2291, RE-2026-0042, F-88213-A,
+  FAC-2026-00977, CN-2211, letters-year-sequence (PC-2026-1150), year-letters-sequence
   (2026-HU-0330), year/sequence (2026/00817), letters/year/sequence (ABC/2026/77);
-- id-like: letters and digits or separated digits (HFL-90300, 2611-0087, 0001-00045821);
-  an invoice only in invoice context;
-- bare: digits only. 8-10 digits are an invoice in invoice context; 3-12 digits only
-  right after an invoice word ("Rechnung 4471", "NF 5521"). Four-digit years never;
+- id-like: letters and digits, or digits joined by - or / (HFL-90300, 2611-0087,
+  0001-00045821): an invoice only in invoice context;
+- bare digits: 8-10 digits in invoice context; 3-12 digits only right after an invoice
+  word ("Rechnung 4471", "NF 5521"), except short numbers after a plural word, which are
+  counts ("invoices: 141") unless a second one follows as a list ("NFs 5540 e 5541");
+  four-digit years never;
 - dotted digits (NF 000.118.224): only right after a nota fiscal word.
 
-Invoice context: the nearest label word before the token, in the same sentence and
-within 60 characters, is an invoice word (invoice, Rechnung, factura, facture, fatura,
-nota fiscal, NF, 請求書, inv#, ref, matched ...). "Right after" means only fillers
-("no.", "n°", "#", ":", articles, quotes) lie between. Any other nearest label (batch,
-payment, PO, order, account, phone, booking, ticket, jira ...) withdraws the context;
-a non-invoice label right before a token rejects even a strong shape ("batch
-B-2026-0042", "ticket INV-12"). "see PAY-123", "siehe ABC-12": a plain KEY-123 after
-see / siehe / voir / cf. is a Jira key. Then:
-- list continuation: a token of the same shape right after an accepted one, separated
-  only by commas, "and", "to", "bis", "～" or masked amounts, is accepted too;
+Invoice context: the nearest label word before the token is an invoice word (invoice,
+bill, credit note, Rechnung, Gutschrift, factura, facture, fatura, fattura, nota fiscal,
+NF, 請求書, inv#, invoice=, matched=), in the same sentence, within 60 characters, with
+no other id in between. "Right after" means only fillers ("no.", "n°", "#", ":",
+articles, quotes) lie between. Any other nearest label (PO, order, batch, payment, wire,
+account, sort code, code, phone, store, booking, tax id, ticket, jira, issue ...)
+withdraws the context, and right before a token it rejects even a strong shape ("batch
+B-2026-0042", "ticket INV-12"). A plain KEY-123 right after see / siehe / voir / cf. is
+a Jira key, unless KEY is an invoice prefix ("see INV-2291" stays an invoice). Then:
+- list continuation: a token of the same digit pattern right after an accepted one,
+  separated only by commas, "and", "to", "bis", "～" or masked amounts, is accepted;
 - same-shape propagation: a token with the shape of an accepted one elsewhere in the
-  ticket is accepted ("同じ金額の 2611-0111" after "請求書 2611-0112").
-Never invoices: rule ids (VM-02, DUP-01, BR-CO-15), PAYOPS-123 keys, and tokens whose
-prefix names something else (PMT-, PR-, VMR-, ACH-, B-, ISO-, NET30 ...).
+  ticket is accepted ("同じ日付の 2611-0111" after "請求書 2611-0112"), and so is a
+  suffixed copy of one (MW-5530R after MW-5530, RE-2026-0301-K after RE-2026-0301).
+Never invoices: rule ids (VM-02, DUP-01, BR-CO-15), PAYOPS-123 keys, digit shapes that
+are ranges, year-months, sort codes or scientific notation, and tokens whose prefix names
+something else (PMT-, PR-, VMR-, ACH-, WIRE-, B-, ISO-, NET30 ...).
 """
 
 from __future__ import annotations
@@ -87,8 +92,13 @@ _NOT_AN_ID = re.compile(
 )
 
 
+def _leading_letters(token: str) -> str:
+    match = re.match(r"[A-Za-z]+", token)
+    return match.group() if match else ""
+
+
 def classify(token: str) -> Kind:
-    prefix = re.match(r"[A-Za-z]*", token).group().upper()
+    prefix = _leading_letters(token).upper()
     if _RULE_ID.fullmatch(token) or prefix in _OTHER_PREFIXES:
         return Kind.REJECT
     if any(p.fullmatch(token) for p in _STRONG):
@@ -127,8 +137,9 @@ _LABELS = [
         r"|lote|lots?|stapel|runs?|jobs?|payments?|zahlung(?:en)?|pagos?|pagamentos?|paiements?"
         r"|virements?|transfers?|transferencia|überweisung|accounts?|konto(?:nummer)?|cuenta"
         r"|conta|compte|iban|bic|swift|ag[êe]ncia|phone|tel|telefon|fax|mobile|booking"
-        r"|reservation|store|tienda|filiale|loja|sort[ -]code|incident|case|vat|tva|gstin|nif|cif|cnpj|cpf"
-        r"|cuit|rfc|uid|steuernummer|tax|tickets?|jira|issues?)(?![A-Za-z_])"
+        r"|reservation|store|tienda|filiale|loja|codes?|wires?|remittance|incident|case"
+        r"|vat|tva|gstin|nif|cif|cnpj|cpf|cuit|rfc|uid|steuernummer|tax|tickets?|jira|issues?)"
+        r"(?![A-Za-z_])"
         r"|発注書?(?:番号)?|注文(?:番号)?|口座|振込|登録番号|チケット")),
     (Label.SEE, re.compile(r"(?<![A-Za-z])(?i:see|siehe|voir|ver|vgl|cf)(?![A-Za-z_])")),
 ]
@@ -207,7 +218,7 @@ def _decide(token: _Token, context: _Context) -> bool | None:
         return False
     # "see PAY-123" is a Jira key; "see INV-2291" is still an invoice.
     if anchored and label is Label.SEE and _JIRA_KEY.fullmatch(token.value) and \
-            re.match(r"[A-Z]*", token.value).group() not in _INVOICE_PREFIXES:
+            _leading_letters(token.value) not in _INVOICE_PREFIXES:
         return False
     invoice = label in (Label.INVOICE, Label.NOTA)
     if token.kind is Kind.STRONG:
@@ -225,11 +236,16 @@ def _decide(token: _Token, context: _Context) -> bool | None:
     return False
 
 
+def _digits_as_nines(value: str) -> str:
+    return re.sub(r"\d", "9", value)
+
+
 def _shape(value: str) -> str:
+    """The shape that spreads an accepted number to look-alikes elsewhere in the ticket."""
     if value.isdigit():
         # Sequential bare numbers share length and leading digits (90002213 / 90002214).
         return f"{len(value)}:{value[:4]}" if len(value) >= 6 else value
-    return re.sub(r"\d", "9", value)
+    return _digits_as_nines(value)
 
 
 def _split(match: re.Match[str]) -> list[_Token]:
@@ -295,7 +311,7 @@ def _continue_lists(masked: str, tokens: list[_Token], decisions: list[bool | No
             continue
         gap = masked[previous.end:token.start]
         if len(gap) <= _LIST_WINDOW and _LIST_GAP.fullmatch(gap) and \
-                _shape(previous.value) == _shape(token.value):
+                _digits_as_nines(previous.value) == _digits_as_nines(token.value):
             decisions[i] = True
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
 
 # A claimed span is overwritten with this character. It is neither a word character nor
 # whitespace, so no later pattern can match across it or treat it as a separator.
@@ -42,10 +43,12 @@ def has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
 
 
-def dedupe(items: Iterable[tuple[int, object]], key=None) -> list:
+def dedupe(
+    items: Iterable[tuple[int, Any]], key: Callable[[Any], Hashable] | None = None
+) -> list[Any]:
     """Values of (position, value) pairs in order of position, first occurrence kept."""
-    seen: set = set()
-    out: list = []
+    seen: set[Hashable] = set()
+    out: list[Any] = []
     for _, value in sorted(items, key=lambda pair: pair[0]):
         marker = key(value) if key else value
         if marker not in seen:
