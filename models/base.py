@@ -37,19 +37,24 @@ class Money(TypeDecorator[Decimal]):
     digit and makes equal amounts compare equal ('119.00' and '119.0' both become '119').
     """
 
-    impl = Numeric(24, 6)
+    impl = Numeric(28, 10)
     cache_ok = True
+    PLACES = 10
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(40))
-        return dialect.type_descriptor(Numeric(24, 6, asdecimal=True))
+        return dialect.type_descriptor(Numeric(28, self.PLACES, asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if not isinstance(value, Decimal):
             raise TypeError(f"money must be Decimal, got {type(value).__name__}: {value!r}")
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -self.PLACES and value != value.quantize(Decimal(10) ** -self.PLACES):
+            # Refused, not rounded: both databases must keep exactly what they were given.
+            raise ValueError(f"amount {value} has more than {self.PLACES} decimal places")
         return decimal_text(value) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:

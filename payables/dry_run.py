@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from payables.canonical import Status
 from payables.clock import Clock, system_clock
 from payables.formats import read_feed
-from payables.reference.database import reference_for
+from payables.reference.database import fill_from_client_master, reference_for
 from payables.reference.lookup import ExistingInvoice
 from payables.rules.base import Finding, RuleContext
 from payables.rules.registry import RuleSet, default_ruleset
@@ -62,14 +62,16 @@ def validate_files(
     paths: Iterable[Path],
     *,
     mapping: ClientMapping | None = None,
+    defaults: Mapping[str, str] | None = None,
     ruleset: RuleSet | None = None,
     clock: Clock = system_clock,
 ) -> list[DryVerdict]:
     """Judge every record of `paths` as ingestion would, against stored reference data."""
     ruleset = ruleset or default_ruleset()
     now = clock()
-    feeds = [(path, list(read_feed(path, path.read_bytes(), mapping).records)) for path in paths]
+    feeds = [(path, list(read_feed(path, path.read_bytes(), mapping, defaults).records)) for path in paths]
     invoices = [r.invoice for _, records in feeds for r in records if r.invoice is not None]
+    fill_from_client_master(conn, invoices)
     reference = reference_for(conn, invoices)
     ctx = RuleContext(reference=reference, now=now, ingested_at=now)
     verdicts: list[DryVerdict] = []

@@ -12,6 +12,7 @@ import hashlib
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ from models import Batch, Invoice, RawRecord
 from payables.canonical import Outcome, Status
 from payables.clock import Clock, system_clock
 from payables.formats import SourceRecord, read_feed
-from payables.reference.database import reference_for
+from payables.reference.database import fill_from_client_master, reference_for
 from payables.reference.lookup import ExistingInvoice
 from payables.reference.memory import MemoryReference
 from payables.rules.base import RuleContext
@@ -62,6 +63,7 @@ def ingest_file(
     path: Path,
     *,
     mapping: ClientMapping | None = None,
+    defaults: Mapping[str, str] | None = None,
     ruleset: RuleSet | None = None,
     clock: Clock = system_clock,
 ) -> BatchSummary:
@@ -74,10 +76,11 @@ def ingest_file(
         return _summary(done, path, already=True)
     ruleset = ruleset or default_ruleset()
     now = clock()
-    feed = read_feed(path, data, mapping)
+    feed = read_feed(path, data, mapping, defaults)
     records = list(feed.records)
     conn = session.connection()
     invoices = [r.invoice for r in records if r.invoice is not None]
+    fill_from_client_master(conn, invoices)
     reference = reference_for(conn, invoices)
     batch = Batch(source_name=str(path), sha256=digest, format=feed.format, mapping=feed.mapping,
                   received_at=now, rules_version=ruleset.version, reference_version=reference.version,

@@ -20,12 +20,20 @@ EXISTING_FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
 LIFECYCLE = ["received", "parsed", "validated", "scheduled", "paid", "rejected", "on_hold"]
 
 
-def _mapping_option(func):  # type: ignore[no-untyped-def]
-    return click.option(
+def _feed_options(func):  # type: ignore[no-untyped-def]
+    func = click.option(
         "--mapping",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
         help="Client mapping file (TOML) for a CSV layout other than canonical feed v1.",
     )(func)
+    func = click.option("--client", "client_id", help="UBL documents: the client they belong to.")(func)
+    func = click.option("--business-line", help="UBL documents: the business line (else the client's).")(func)
+    return click.option("--payment-terms", help="UBL documents: the terms (else from the due date).")(func)
+
+
+def _defaults(client_id: str | None, business_line: str | None, payment_terms: str | None) -> dict[str, str]:
+    given = {"client_id": client_id, "business_line": business_line, "payment_terms": payment_terms}
+    return {k: v.upper() if k != "client_id" else v for k, v in given.items() if v}
 
 
 def _load_mapping(path: Path | None):  # type: ignore[no-untyped-def]
@@ -67,16 +75,18 @@ def _describe(s: BatchSummary) -> str:
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=EXISTING_FILES)
-@_mapping_option
+@_feed_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (a list for several files).")
 @pass_app
-def ingest(app: AppContext, files: tuple[Path, ...], mapping: Path | None, as_json: bool) -> None:
+def ingest(app: AppContext, files: tuple[Path, ...], mapping: Path | None, client_id: str | None,
+           business_line: str | None, payment_terms: str | None, as_json: bool) -> None:
     """Ingest feed files (CSV, JSON Lines, UBL XML); each file is one batch, committed whole."""
     client_mapping = _load_mapping(mapping)
     summaries = []
     for path in files:
         with app.db.session() as session:
-            summaries.append(ingest_file(session, path, mapping=client_mapping, clock=app.clock))
+            summaries.append(ingest_file(session, path, mapping=client_mapping, clock=app.clock,
+                                         defaults=_defaults(client_id, business_line, payment_terms)))
     if as_json:
         dicts = [s.as_dict() for s in summaries]
         echo_json(dicts[0] if len(dicts) == 1 else dicts)
@@ -87,17 +97,18 @@ def ingest(app: AppContext, files: tuple[Path, ...], mapping: Path | None, as_js
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=EXISTING_FILES)
-@_mapping_option
+@_feed_options
 @click.option("--json", "as_json", is_flag=True, help="A JSON list: one object per invoice.")
 @pass_app
 @click.pass_context
 def validate(ctx: click.Context, app: AppContext, files: tuple[Path, ...], mapping: Path | None,
+             client_id: str | None, business_line: str | None, payment_terms: str | None,
              as_json: bool) -> None:
     """Validate files without storing them. Exit code 1 when any record is rejected or quarantined."""
     ruleset = default_ruleset()
     with app.db.engine.connect() as conn:
         verdicts = validate_files(conn, files, mapping=_load_mapping(mapping), ruleset=ruleset,
-                                  clock=app.clock)
+                                  clock=app.clock, defaults=_defaults(client_id, business_line, payment_terms))
     if as_json:
         echo_json([v.as_dict(ruleset) for v in verdicts])
     else:

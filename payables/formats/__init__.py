@@ -7,7 +7,7 @@ not canonical is matched against the known client mappings before being judged.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +38,11 @@ def _sniff(data: bytes) -> str:
     return "csv"
 
 
-def read_feed(path: Path, data: bytes, mapping: ClientMapping | None = None) -> Feed:
+def read_feed(
+    path: Path, data: bytes, mapping: ClientMapping | None = None, defaults: Mapping[str, str] | None = None
+) -> Feed:
+    """The records of one file. `defaults` fills what UBL documents do not carry (client_id,
+    business_line, payment_terms)."""
     if mapping is not None:
         from payables.formats.mapping import read_mapped
 
@@ -48,7 +52,7 @@ def read_feed(path: Path, data: bytes, mapping: ClientMapping | None = None) -> 
     if kind == "ubl":
         from payables.formats.ubl import read_ubl
 
-        return Feed("ubl", None, read_ubl(data))
+        return Feed("ubl", None, read_ubl(data, defaults))
     if kind == "jsonl":
         return Feed("jsonl", None, read_jsonl(data))
     from payables.formats.mapping import detect_mapping

@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from payables.canonical import IDENTITY_FIELDS, CanonicalInvoice
 from payables.formats.records import RowError
 
+MAX_PLACES = 10  # what the database keeps exactly (models.base.Money)
+
 
 def parse_amount(field: str, text: str) -> Decimal | None:
     if not text:
@@ -24,6 +26,9 @@ def parse_amount(field: str, text: str) -> Decimal | None:
         raise RowError(field, f"'{text}' is not a decimal amount (use 1234.50: a dot, no grouping)") from None
     if not value.is_finite():
         raise RowError(field, f"'{text}' is not a finite amount")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_PLACES and value != round(value, MAX_PLACES):
+        raise RowError(field, f"'{text}' has more than {MAX_PLACES} decimal places")
     return value
 
 

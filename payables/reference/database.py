@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import Executable
 
-from models import FxRate, Invoice, PurchaseOrder, ReferenceVersion, Vendor
+from models import Client, FxRate, Invoice, PurchaseOrder, ReferenceVersion, Vendor
 from models.bulk import bulk_insert
 from payables.canonical import CanonicalInvoice
 from payables.reference.lookup import FX_LOOKBACK_DAYS, ExistingInvoice, PurchaseOrderRef, VendorRef
@@ -50,6 +50,21 @@ def loaded_kinds(conn: Connection) -> frozenset[Needs]:
 
 def reference_version(conn: Connection) -> int:
     return int(conn.execute(select(func.max(ReferenceVersion.id))).scalar() or 0)
+
+
+def fill_from_client_master(conn: Connection, invoices: Sequence[CanonicalInvoice]) -> None:
+    """Give invoices without a business line (UBL documents carry none) their client's."""
+    blank = sorted({i.client_id for i in invoices if not i.business_line})
+    if not blank:
+        return
+    lines = {
+        client: line
+        for chunk in _chunks(blank)
+        for client, line in conn.execute(select(Client.client_id, Client.business_line).where(Client.client_id.in_(chunk)))
+    }
+    for inv in invoices:
+        if not inv.business_line and inv.client_id in lines:
+            inv.business_line = lines[inv.client_id]
 
 
 def reference_for(

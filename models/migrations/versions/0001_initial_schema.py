@@ -48,7 +48,7 @@ def upgrade() -> None:
     op.create_table('fx_rates',
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('date', sa.Date(), nullable=False),
-    sa.Column('rate_to_usd', models.base.Money(precision=24, scale=6), nullable=False),
+    sa.Column('rate_to_usd', models.base.Money(precision=28, scale=10), nullable=False),
     sa.Column('reference_version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('currency', 'date', name=op.f('pk_fx_rates'))
     )
@@ -70,7 +70,7 @@ def upgrade() -> None:
     sa.Column('client_id', sa.String(length=16), nullable=False),
     sa.Column('vendor_id', sa.String(length=32), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('amount', models.base.Money(precision=24, scale=6), nullable=False),
+    sa.Column('amount', models.base.Money(precision=28, scale=10), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('reference_version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('po_number', name=op.f('pk_purchase_orders'))
@@ -144,9 +144,9 @@ def upgrade() -> None:
     sa.Column('vendor_iban', sa.String(length=64), nullable=False),
     sa.Column('invoice_date', sa.Date(), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('net_amount', models.base.Money(precision=24, scale=6), nullable=True),
-    sa.Column('tax_amount', models.base.Money(precision=24, scale=6), nullable=True),
-    sa.Column('total_amount', models.base.Money(precision=24, scale=6), nullable=True),
+    sa.Column('net_amount', models.base.Money(precision=28, scale=10), nullable=True),
+    sa.Column('tax_amount', models.base.Money(precision=28, scale=10), nullable=True),
+    sa.Column('total_amount', models.base.Money(precision=28, scale=10), nullable=True),
     sa.Column('payment_terms', sa.String(length=16), nullable=False),
     sa.Column('po_number', sa.String(length=64), nullable=False),
     sa.Column('document_type', sa.String(length=16), nullable=False),
