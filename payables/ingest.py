@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 

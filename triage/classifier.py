@@ -19,7 +19,7 @@ from sklearn.svm import LinearSVC
 from triage.labels import HEADS
 
 Progress = Callable[[str], None]
-EMBEDDING_WEIGHT = 0.6  # the embedding block against two L2-normalised TF-IDF blocks (tuned on a holdout)
+EMBEDDING_WEIGHT = 0.4  # the embedding block against two L2-normalised TF-IDF blocks (tuned on a holdout)
 MIN_ANSWERED = 10  # a threshold must be earned on at least this many validation tickets
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from models import Database, LabelCorrection, Ticket
 from sqlalchemy import select
 
+from models import Database, LabelCorrection, Ticket
 from tests.triage.conftest import TRAINED_AT, stratified_slice
 from triage.corpus import LabeledTicket, confirmed_tickets
 from triage.service import Triager, correct_ticket, create_ticket

@@ -147,7 +147,11 @@ def _read(masked: str, match: re.Match[str]) -> _Reading | None:
     # A number glued to an id ("PAYOPS-4967 VES") is part of that id.
     if len(before) > 1 and before[-1] in "-/" and before[-2].isalnum():
         return None
-    left = _LEFT.search(before)
+    # Cheap test first: the big currency pattern only runs when a symbol or a letter
+    # sits right before the number.
+    tail = before.rstrip(" \u00a0\u202f(-−")
+    symbol_before = bool(tail) and not tail[-1].isdigit() and not tail[-1].isspace()
+    left = _LEFT.search(before) if symbol_before else None
     if left and _code(left["cur"]):
         return _read_code_first(masked, match, before, after, left)
     right = _RIGHT.match(after)

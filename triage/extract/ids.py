@@ -19,16 +19,16 @@ from triage.extract.text import MaskedText
 _NUMBER_END = r"(?![A-Za-z0-9]|[.,/-]\d)"
 _NUMBER_LABEL = r"(?:[ _-]?(?:id|no\.?|nr\.?|number|nummer|n[úu]mero|#))?\s*[:#=]?\s*"
 
-_VENDOR_ID = re.compile(r"(?<![A-Za-z0-9])V\d{4,6}(?![A-Za-z0-9])")
+_VENDOR_ID = re.compile(r"(?<![A-Za-z0-9])(?P<id>V\d{4,6})(?![A-Za-z0-9])")
 _VENDOR_TAG = re.compile(r"(?i:vendor(?:_id)?)\s*[:=]\s*[\"']?(?P<id>v\d{4,6})(?![A-Za-z0-9])")
 _VENDOR_WORD = re.compile(
     r"(?<![A-Za-z-])(?i:vendor|supplier|lieferant|kreditor|proveedor|fournisseur|fornecedor"
-    rf"|fornitore){_NUMBER_LABEL}(?P<num>\d{{3,6}}){_NUMBER_END}"
+    rf"|fornitore){_NUMBER_LABEL}(?P<id>\d{{3,6}}){_NUMBER_END}"
 )
-_CLIENT_ID = re.compile(r"(?<![A-Za-z0-9])C\d{3}(?![A-Za-z0-9])")
+_CLIENT_ID = re.compile(r"(?<![A-Za-z0-9])(?P<id>C\d{3})(?![A-Za-z0-9])")
 _CLIENT_TAG = re.compile(r"(?i:client(?:_id)?)\s*[:=]\s*[\"']?(?P<id>c\d{3})(?![A-Za-z0-9])")
 _CLIENT_WORD = re.compile(
-    rf"(?<![A-Za-z-])(?i:client|cliente|mandant|mandante){_NUMBER_LABEL}(?P<num>\d{{1,3}})"
+    rf"(?<![A-Za-z-])(?i:client|cliente|mandant|mandante){_NUMBER_LABEL}(?P<id>\d{{1,3}})"
     rf"(?!\s*%){_NUMBER_END}"
 )
 _PO_PREFIXED = re.compile(
@@ -53,16 +53,15 @@ _Rule = tuple[re.Pattern[str], Callable[[str], str | None]]
 
 def _collect(text: MaskedText, rules: list[_Rule]) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
-    spans: list[tuple[int, int]] = []
+    # Each rule masks before the next runs: "vendor V00412" is not read again as "vendor 412".
     for pattern, canonical in rules:
+        spans: list[tuple[int, int]] = []
         for match in pattern.finditer(text.masked):
-            group = "num" if "num" in pattern.groupindex else "id" if "id" in pattern.groupindex else 0
-            value = canonical(match.group(group))
+            value = canonical(match["id"])
             if value:
-                found.append((match.start(group), value))
-                spans.append(match.span(group))
+                found.append((match.start("id"), value))
+                spans.append(match.span("id"))
         text.mask(spans)
-        spans = []
     return found
 
 

@@ -98,6 +98,8 @@ def _leading_letters(token: str) -> str:
 
 
 def classify(token: str) -> Kind:
+    if len(token) > 40:  # no invoice number is this long; also bounds the regex work
+        return Kind.REJECT
     prefix = _leading_letters(token).upper()
     if _RULE_ID.fullmatch(token) or prefix in _OTHER_PREFIXES:
         return Kind.REJECT
@@ -183,12 +185,19 @@ class _Token:
 
 
 def _labels(masked: str, inside: list[tuple[int, int]]) -> list[_Hit]:
+    """Label words in order of their end; `inside` are the (sorted) spans of id tokens."""
+    starts = [start for start, _ in inside]
+
+    def in_token(start: int, end: int) -> bool:
+        # "NF" in NF-88120 or "PO" in 2026-PO-118 is part of an id, not a label.
+        index = bisect.bisect_right(starts, start) - 1
+        return index >= 0 and end <= inside[index][1]
+
     hits = [
         _Hit(m.start(), m.end(), kind, m.group().lower().endswith(("s", "en", "is")))
         for kind, pattern in _LABELS
         for m in pattern.finditer(masked)
-        # "NF" in NF-88120 or "PO" in 2026-PO-118 is part of an id, not a label.
-        if not any(start <= m.start() and m.end() <= end for start, end in inside)
+        if not in_token(m.start(), m.end())
     ]
     # A longer label wins over one it contains ("nota fiscal" over "nota").
     hits.sort(key=lambda h: (h.end, h.start))
@@ -202,7 +211,7 @@ def _context(masked: str, labels: list[_Hit], ends: list[int], token: _Token,
         return _Context()
     label = labels[index]
     gap = masked[label.end:token.start]
-    if _FILLER.fullmatch(gap):
+    if len(gap) <= _LIST_WINDOW and _FILLER.fullmatch(gap):
         return _Context(label.kind, True, label.plural)
     # Out of reach: too far, past the sentence, or another id in between (a label governs
     # the first id after it; the ids of a list are taken by `_continue_lists`).

@@ -36,15 +36,18 @@ _LEADING_NOISE = {
     "us", "uk", "eu",
 }
 # Capitalised words of letters (and & ' . -); no digits, so "V00412" is not a name word.
-_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž](?:[^\W\d_]|[&'’.\-])*"
+_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž](?:[^\W\d_]|[&'’.\-]){0,40}"
 _PARTICLE = "|".join(re.escape(p) for p in sorted(_PARTICLES, key=len, reverse=True))
 _SUFFIX = "|".join(re.escape(s) for s in _SUFFIXES)
 _NAME = re.compile(
-    rf"(?P<body>{_WORD}(?:[ \t]+(?:{_WORD}|(?:{_PARTICLE})(?=[ \t]))){{0,7}})"
+    # A name starts at a word boundary: no restarts inside "A-B-C-..." runs.
+    rf"(?<![\w&.\-])(?P<body>{_WORD}(?:[ \t]+(?:{_WORD}|(?:{_PARTICLE})(?=[ \t]))){{0,7}})"
     rf"[ \t]*,?[ \t]+(?P<suffix>{_SUFFIX})(?![\w&])"
 )
+# Bounded runs keep the scan linear on long kanji text without 株式会社.
 _JAPANESE = re.compile(
-    r"株式会社[\u30a0-\u30ffー\u4e00-\u9fffA-Za-z]+|[\u30a0-\u30ffー\u4e00-\u9fffA-Za-z]+株式会社"
+    r"株式会社[\u30a0-\u30ffー\u4e00-\u9fffA-Za-z]{1,20}"
+    r"|[\u30a0-\u30ffー\u4e00-\u9fffA-Za-z]{1,20}株式会社"
 )
 _MAX_WORDS = 6
 

@@ -20,7 +20,7 @@ _EU_VAT_PREFIX = (
 _PATTERNS: list[tuple[re.Pattern[str], int]] = [
     # URLs, e-mail addresses (also "validator@4.18.2" style versions) and Slack mentions.
     (re.compile(r"https?://\S+|www\.\S+"), 0),
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), 0),
+    (re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), 0),
     (re.compile(r"(?<![\w@])@[\w.-]+"), 0),
     # IBAN, compact or printed in groups of four.
     (re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"), 6),
