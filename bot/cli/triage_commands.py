@@ -42,6 +42,15 @@ def _load_model():  # type: ignore[no-untyped-def]
         raise click.ClickException(str(exc)) from exc
 
 
+def _show_report(report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        echo_json(report)
+        return
+    for head, r in report.items():
+        click.echo(f"{head:<11} accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  coverage "
+                   f"{r['coverage']:.2%}  precision when answered {r['precision_when_answered']}")
+
+
 @click.group()
 def ticket() -> None:
     """Tickets in the embedded local queue."""
@@ -155,12 +164,7 @@ def triage_eval(data: Path, as_json: bool) -> None:
     from triage.training import evaluate
 
     report = evaluate(_load_model(), _embedder(), load_jsonl(data))
-    if as_json:
-        echo_json(report)
-        return
-    for head, r in report.items():
-        click.echo(f"{head:<11} accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  coverage "
-                   f"{r['coverage']:.2%}  precision when answered {r['precision_when_answered']}")
+    _show_report(report, as_json)
 
 
 @triage.command("holdout")
@@ -174,12 +178,7 @@ def triage_holdout(app: AppContext, test_size: float, as_json: bool) -> None:
 
     report = holdout(load_files(bundled_corpus_files()), _embedder(), now=app.clock(), test_size=test_size,
                      progress=_progress)
-    if as_json:
-        echo_json(report)
-        return
-    for head, r in report.items():
-        click.echo(f"{head:<11} accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  coverage "
-                   f"{r['coverage']:.2%}  precision when answered {r['precision_when_answered']}")
+    _show_report(report, as_json)
 
 
 @triage.command("train-csv")
