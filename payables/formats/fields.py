@@ -20,14 +20,17 @@ MAX_PLACES = 10  # what the database keeps exactly (models.base.Money)
 def parse_amount(field: str, text: str) -> Decimal | None:
     if not text:
         return None
+    if "e" in text or "E" in text:
+        raise RowError(field, f"'{text}' is in exponent notation; write the amount out (1234.50)")
     try:
         value = Decimal(text)
     except InvalidOperation:
         raise RowError(field, f"'{text}' is not a decimal amount (use 1234.50: a dot, no grouping)") from None
     if not value.is_finite():
         raise RowError(field, f"'{text}' is not a finite amount")
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MAX_PLACES and value != round(value, MAX_PLACES):
+    point = text.find(".")
+    # A cheap look at the text first: almost no amount has more than a few decimals.
+    if point >= 0 and len(text) - point - 1 > MAX_PLACES and value != round(value, MAX_PLACES):
         raise RowError(field, f"'{text}' has more than {MAX_PLACES} decimal places")
     return value
 

@@ -92,7 +92,7 @@ class RuleSet:
     def plan(self, invoice: CanonicalInvoice, available: frozenset[Needs]) -> _Plan:
         """The rules to run on invoices like this one, and those skipped for want of data."""
         key = (invoice.geography, invoice.business_line, invoice.ubl is not None, available)
-        plan = self._plans.get(key)
+        plan = self._plans.get(key)  # a few dozen kinds of invoice: built once each
         if plan is None:
             in_scope = [
                 r
