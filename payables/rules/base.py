@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from payables.canonical import CanonicalInvoice
 
@@ -73,6 +73,9 @@ class RuleContext:
     now: datetime
     ingested_at: datetime
     state: InvoiceState | None = None
+    # Results of rules that depend only on a part of the invoice (see Rule.memo_key), kept
+    # for as long as this context (one batch, one reference snapshot) lives.
+    memo: dict[tuple[str, Any], CheckResult] = field(default_factory=dict)
 
 
 CheckResult = Problem | Iterable[Problem] | None
@@ -92,6 +95,9 @@ class Rule:
     scope_note: str = ""  # words for applicability that sets cannot express
     needs: frozenset[Needs] = frozenset()
     ubl_only: bool = False
+    # When set, the result depends only on this key of the invoice (e.g. the vendor's ids),
+    # so a batch computes it once per distinct key.
+    memo_key: Callable[[CanonicalInvoice], Any] | None = None
 
     def applies_to(self) -> str:
         """Applicability in words, as `payops rules` shows it."""
@@ -140,6 +146,7 @@ class RulePack:
         scope_note: str = "",
         needs: Iterable[Needs] = (),
         ubl_only: bool = False,
+        memo_key: Callable[[CanonicalInvoice], Any] | None = None,
     ) -> Callable[[Check], Check]:
         """Register the decorated function as a rule of this pack."""
 
@@ -157,6 +164,7 @@ class RulePack:
                     scope_note=scope_note,
                     needs=frozenset(needs),
                     ubl_only=ubl_only,
+                    memo_key=memo_key,
                 )
             )
             return check

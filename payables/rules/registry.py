@@ -12,11 +12,13 @@ import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from payables.canonical import CanonicalInvoice, Status
 from payables.rules import packs as packs_package
 from payables.rules.base import (
     Check,
+    CheckResult,
     Finding,
     Needs,
     Problem,
@@ -51,11 +53,11 @@ class _Plan:
     run: tuple[Rule, ...]
     skipped: tuple[Rule, ...]
     # (rule, check, applies_when) unpacked once: evaluate runs for every invoice.
-    calls: tuple[tuple[Rule, Check, Callable[[CanonicalInvoice], bool] | None], ...] = ()
+    calls: tuple[tuple[Rule, Check, Callable[[CanonicalInvoice], bool] | None, Any], ...] = ()
 
     @classmethod
     def of(cls, run: tuple[Rule, ...], skipped: tuple[Rule, ...]) -> _Plan:
-        return cls(run, skipped, tuple((r, r.check, r.applies_when) for r in run))
+        return cls(run, skipped, tuple((r, r.check, r.applies_when, r.memo_key) for r in run))
 
 
 def status_of(findings: Iterable[Finding]) -> Status:
@@ -114,18 +116,18 @@ class RuleSet:
         plan = self.plan(invoice, available)
         findings: list[Finding] = []
         skipped = [r.id for r in plan.skipped if r.applies_when is None or r.applies_when(invoice)]
-        for rule, check, applies_when in plan.calls:
+        memo = ctx.memo
+        for rule, check, applies_when, memo_key in plan.calls:
             if applies_when is not None and not applies_when(invoice):
                 continue
-            try:
-                result = check(invoice, ctx)
-            except Exception:  # a broken rule must hold the invoice, not lose the batch
-                log.exception("rule %s failed on invoice %s", rule.id, invoice.invoice_number)
-                result = Problem(
-                    f"payops could not complete check {rule.id} on this invoice (internal error)",
-                    "The invoice is held for a person; support has the error in the logs.",
-                    Severity.HOLD,
-                )
+            if memo_key is not None:
+                key = (rule.id, memo_key(invoice))
+                if key in memo:
+                    result = memo[key]
+                else:
+                    result = memo[key] = self._run(rule, check, invoice, ctx)
+            else:
+                result = self._run(rule, check, invoice, ctx)
             if result is None:
                 continue
             for problem in (result,) if isinstance(result, Problem) else result:
@@ -135,6 +137,18 @@ class RuleSet:
         if not findings:
             return Evaluation(Status.VALIDATED, (), tuple(skipped))
         return Evaluation(status_of(findings), tuple(findings), tuple(skipped))
+
+    @staticmethod
+    def _run(rule: Rule, check: Check, invoice: CanonicalInvoice, ctx: RuleContext) -> CheckResult:
+        try:
+            return check(invoice, ctx)
+        except Exception:  # a broken rule must hold the invoice, not lose the batch
+            log.exception("rule %s failed on invoice %s", rule.id, invoice.invoice_number)
+            return Problem(
+                f"payops could not complete check {rule.id} on this invoice (internal error)",
+                "The invoice is held for a person; support has the error in the logs.",
+                Severity.HOLD,
+            )
 
 
 @lru_cache(maxsize=1)

@@ -163,8 +163,18 @@ def suspected_duplicate(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | No
     )
 
 
+def _vendor_ids(inv: CanonicalInvoice) -> tuple[str, str, str, str]:
+    """All that the vendor-scoped rules read: their result is the same for each invoice
+    with these values, so a batch computes it once per vendor."""
+    return (inv.vendor_id, inv.vendor_tax_id, inv.vendor_iban, inv.geography)
+
+
 @PACK.rule(
-    "VM-01", Severity.BLOCK, "vendor exists and is active in the vendor master", needs=[Needs.VENDORS]
+    "VM-01",
+    Severity.BLOCK,
+    "vendor exists and is active in the vendor master",
+    needs=[Needs.VENDORS],
+    memo_key=_vendor_ids,
 )
 def vendor_active(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | None:
     vendor = ctx.reference.vendor(inv.vendor_id)
@@ -186,6 +196,7 @@ def vendor_active(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | None:
     Severity.HOLD,
     "invoice tax id and IBAN match the vendor master",
     needs=[Needs.VENDORS],
+    memo_key=_vendor_ids,
 )
 def matches_vendor_master(inv: CanonicalInvoice, ctx: RuleContext) -> list[Problem] | None:
     vendor = ctx.reference.vendor(inv.vendor_id)
@@ -230,7 +241,7 @@ def _master_value(inv: CanonicalInvoice, ctx: RuleContext, attribute: str) -> st
     return getattr(vendor, attribute) if vendor is not None else ""
 
 
-@PACK.rule("TAX-01", Severity.BLOCK, "vendor tax id valid for the vendor's country")
+@PACK.rule("TAX-01", Severity.BLOCK, "vendor tax id valid for the vendor's country", memo_key=_vendor_ids)
 def tax_id_valid(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | None:
     tax_id = inv.vendor_tax_id or _master_value(inv, ctx, "tax_id")
     if not tax_id:
@@ -251,6 +262,7 @@ def tax_id_valid(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | None:
     Severity.BLOCK,
     "IBAN valid (length, country, check digits)",
     scope_note="vendors in IBAN countries",
+    memo_key=_vendor_ids,
 )
 def iban_valid(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | None:
     iban = inv.vendor_iban or _master_value(inv, ctx, "iban")
