@@ -117,3 +117,14 @@ def test_every_command_has_help():
                  ["db", "upgrade", "--help"], ["demo-data", "--help"], ["demo", "--help"]):
         done = subprocess.run(PAYOPS + args, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0 and "Usage:" in done.stdout, args
+
+
+def test_a_ubl_invoice_is_ingested_for_the_client_given_and_explained(sqlite_url):
+    example = Path(__file__).parents[1] / "data/conformance/peppol-bis-invoice-3/rules/examples/base-example.xml"
+    summary = json.loads(run(["ingest", str(example), "--client", "C017", "--business-line", "digital", "--json"],
+                             sqlite_url).stdout)
+    assert summary["format"] == "ubl" and summary["received"] == 1
+    explained = json.loads(run(["explain", "Snippet1", "--json"], sqlite_url).stdout)
+    assert explained["client_id"] == "C017" and explained["total_amount"] == "1656.25"
+    rules = {f["rule"] for f in explained["findings"]}
+    assert "DATE-01" in rules and "REQ-01" not in rules  # the business line came from --business-line
