@@ -10,13 +10,14 @@ from triage.corpus import LabeledTicket, confirmed_tickets
 from triage.service import Triager, correct_ticket, create_ticket
 from triage.training import evaluate, train
 
-# A new client-specific phrase for feed problems the corpus has never seen.
+# A client's own jargon for its feed breaking, with none of the words the corpus uses for it:
+# only corrections can teach the model what "kestrel" trouble is.
 NEW_STYLE = [
-    "Kestrel drop for {c} bounced again, the nightly kestrel bundle has a new column order",
-    "{c} kestrel bundle came through with semicolons, everything parked",
-    "kestrel upload from {c} failed overnight: header changed once more",
-    "the {c} kestrel file is unreadable after their ERP upgrade",
-    "{c}: kestrel bundle rejected, looks like latin-1 instead of utf-8",
+    "kestrel for {c} went sideways again overnight",
+    "{c} kestrel is red this morning",
+    "again kestrel trouble on {c}, same as last week",
+    "the kestrel thing for {c} did it again",
+    "{c}: kestrel bounced, can someone look",
 ]
 
 
