@@ -87,7 +87,7 @@ class ValidationResult(Base):
     invoice_id: Mapped[int | None] = mapped_column(Integer, index=True)
     raw_record_id: Mapped[int | None] = mapped_column(Integer)
     batch_id: Mapped[int | None] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))  # revalidation, redrive
+    kind: Mapped[str] = mapped_column(String(16))  # revalidation
     status: Mapped[str] = mapped_column(String(16))
     validated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     rules_version: Mapped[str] = mapped_column(Text)

@@ -12,10 +12,6 @@ from payables.rules.codes import amount_text, money
 STOPS = (Severity.BLOCK, Severity.HOLD)
 
 
-def finding_dict(f: Finding) -> dict[str, str]:
-    return f.as_dict()
-
-
 def verdict_dict(v: Verdict | None) -> dict[str, Any] | None:
     if v is None:
         return None
@@ -24,7 +20,7 @@ def verdict_dict(v: Verdict | None) -> dict[str, Any] | None:
         "rules_version": v.rules_version,
         "reference_version": v.reference_version,
         "validated_at": v.validated_at.isoformat(),
-        "findings": [finding_dict(f) for f in v.findings],
+        "findings": [f.as_dict() for f in v.findings],
         "skipped_rules": list(v.skipped),
     }
 
@@ -40,7 +36,7 @@ def revalidation_dict(r: Revalidation) -> dict[str, Any]:
         "total_amount": None if inv.total_amount is None else amount_text(inv.total_amount, inv.currency),
         "currency": inv.currency,
         "payment_terms": inv.payment_terms,
-        "findings": [finding_dict(f) for f in r.now.findings],
+        "findings": [f.as_dict() for f in r.now.findings],
         "passes_now": r.passes_now,
         "expected_payment_date": expected.isoformat() if expected else None,
         "payment_deadline": inv.payment_deadline.isoformat() if inv.payment_deadline else None,

@@ -162,12 +162,14 @@ def invoices(app: AppContext, status: str | None, client_id: str | None, rule_id
         )
         query = query.where(exists().where(latest, Finding.rule == rule_id.upper()))
     with app.db.session() as session:
+        found = list(session.scalars(query))
+        findings = latest_findings(session, found)
         rows = [{"invoice_number": i.invoice_number, "client_id": i.client_id, "vendor_id": i.vendor_id,
                  "status": i.status.lower(),
                  "total_amount": None if i.total_amount is None else amount_text(i.total_amount, i.currency),
                  "currency": i.currency,
-                 "findings": [f.as_dict() for f in latest_findings(session, i)]}
-                for i in session.scalars(query)]
+                 "findings": [f.as_dict() for f in findings[i.id]]}
+                for i in found]
     if as_json:
         echo_json(rows)
         return

@@ -12,7 +12,7 @@ from models import Batch, Finding, Invoice, InvoiceEvent, RawRecord, ValidationR
 from payables.clock import fixed_clock
 from payables.ingest import ingest_file
 from payables.reference.loader import load_reference_dir
-from payables.revalidate import find_invoice, revalidate
+from payables.revalidate import find_invoice, latest_findings, redrive, revalidate
 from tests.factories import NOW, VENDOR_ROW, make_invoice, write_feed, write_reference
 
 CLOCK = fixed_clock(NOW)
@@ -147,3 +147,26 @@ def test_a_held_invoice_does_not_count_as_its_own_duplicate_when_revalidated(db,
     with db.session() as session:
         result = revalidate(session, find_invoice(session, "INV-2291"), clock=CLOCK)
         assert result.now.findings == ()
+
+
+def test_redrive_moves_an_invoice_that_now_passes_and_records_why(db, tmp_path):
+    with db.session() as session:
+        load_reference_dir(session, write_reference(tmp_path / "v1", vendors=[{**VENDOR_ROW, "status": "inactive"}]), NOW)
+    ingest(db, write_feed(tmp_path / "f.csv", [make_invoice()]))
+    later = fixed_clock(NOW + timedelta(hours=1))
+    with db.session() as session:
+        stuck = revalidate(session, find_invoice(session, "INV-2291"), clock=later)
+        assert not redrive(session, stuck, actor="ana", clock=later)  # still blocked by VM-01: nothing moves
+        assert latest_findings(session, [stuck.invoice])[stuck.invoice.id][0].rule == "VM-01"
+    with db.session() as session:
+        load_reference_dir(session, write_reference(tmp_path / "v2", vendors=[VENDOR_ROW]), NOW)
+    with db.session() as session:
+        now_passes = revalidate(session, find_invoice(session, "INV-2291"), clock=later)
+        assert redrive(session, now_passes, actor="ana", clock=later)
+        assert latest_findings(session, [now_passes.invoice]) == {now_passes.invoice.id: ()}
+    with db.session() as session:
+        invoice = find_invoice(session, "INV-2291")
+        assert invoice.status == "VALIDATED"
+        event = session.scalars(select(InvoiceEvent)).one()
+        assert (event.from_status, event.to_status, event.actor) == ("REJECTED", "VALIDATED", "ana")
+        assert "re-driven under rules" in event.reason
