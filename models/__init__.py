@@ -10,7 +10,15 @@ from models.db import Database, DatabaseError, default_database_url
 from models.ingestion import Batch, RawRecord
 from models.invoices import Finding, Invoice, InvoiceEvent, ValidationResult
 from models.reference import Client, FxRate, PurchaseOrder, ReferenceVersion, Vendor, VendorChange
-from models.tickets import LabelCorrection, Ticket, TicketEmbedding
+from models.tickets import (
+    LabelCorrection,
+    SourceCursor,
+    Ticket,
+    TicketEmbedding,
+    TicketEvent,
+    TicketLink,
+    TicketMessage,
+)
 
 __all__ = [
     "Base",
@@ -26,8 +34,12 @@ __all__ = [
     "PurchaseOrder",
     "RawRecord",
     "ReferenceVersion",
+    "SourceCursor",
     "Ticket",
     "TicketEmbedding",
+    "TicketEvent",
+    "TicketLink",
+    "TicketMessage",
     "ValidationResult",
     "Vendor",
     "VendorChange",
