@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from bot.cli import demo_commands, engine_commands, reference_commands, triage_commands
+from bot.cli import bot_commands, demo_commands, engine_commands, reference_commands, triage_commands
 from bot.cli.context import AppContext
 from models import DatabaseError
 from payables.errors import PayablesError
@@ -29,7 +29,7 @@ def cli(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
     ctx.obj = AppContext(database_url)
 
 
-for module in (engine_commands, reference_commands, demo_commands, triage_commands):
+for module in (engine_commands, reference_commands, demo_commands, triage_commands, bot_commands):
     module.register(cli)
 
 

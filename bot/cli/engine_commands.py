@@ -45,7 +45,7 @@ def _load_mapping(path: Path | None):  # type: ignore[no-untyped-def]
 
 
 def register(cli: click.Group) -> None:
-    for command in (db, ingest, validate, explain, invoices, rules):
+    for command in (db, ingest, validate, explain, redrive, invoices, rules):
         cli.add_command(command)
 
 
@@ -138,6 +138,25 @@ def explain(app: AppContext, invoice_number: str, client_id: str | None, vendor_
         result = revalidate(session, invoice, clock=app.clock)
         output = revalidation_dict(result) if as_json else summary(result)
     echo_json(output) if as_json else click.echo(output)
+
+
+@click.command()
+@click.argument("invoice_number")
+@click.option("--client", "client_id", help="Client id, when several clients use the number.")
+@click.option("--vendor", "vendor_id", help="Vendor id, when several vendors use the number.")
+@click.option("--as", "actor", required=True, help="Who re-drives it (recorded in the invoice's history).")
+@pass_app
+def redrive(app: AppContext, invoice_number: str, client_id: str | None, vendor_id: str | None, actor: str) -> None:
+    """Judge a rejected or held invoice again and move it to today's verdict."""
+    from payables.revalidate import redrive as redrive_invoice
+
+    with app.db.session() as session:
+        invoice = find_invoice(session, invoice_number, client_id=client_id, vendor_id=vendor_id)
+        before = invoice.status
+        result = revalidate(session, invoice, clock=app.clock)
+        moved = redrive_invoice(session, result, actor=actor, clock=app.clock)
+        click.echo(f"{invoice_number}: {before.lower()} -> {invoice.status.lower()}" if moved
+                   else f"{invoice_number}: stays {invoice.status.lower()}\n{summary(result)}")
 
 
 @click.command()

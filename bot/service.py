@@ -1,0 +1,215 @@
+"""`payops run`: the service, assembled from what the configuration turns on.
+
+Always: the database, the local queue, the pipeline, the outbox and the web server.
+With Slack tokens: the bolt app (HTTP events on the web server, or Socket Mode). With a
+Jira URL: the poller and the Jira writer. One work loop takes tickets off the queue and
+delivers the outbox; it wakes when an event arrives and every `poll_seconds` otherwise.
+APScheduler runs the periodic jobs (Jira polling, the SLA clock).
+
+Shutdown (SIGTERM or SIGINT) stops taking tickets, lets the ticket in hand finish (its
+transaction commits whole or not at all), gives back the leases of tickets not started,
+and stops the web server; nothing is lost and nothing is handled twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.config import Settings
+from bot.outbox import LocalSender, Sender, deliver_pending
+from bot.pipeline import Outcome, Pipeline
+from bot.sla_clock import cut_sla_alarms
+from bot.worker import Worker
+from models import Database
+from payables.clock import Clock, system_clock
+from triage.service import Triager
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.web import WebServer
+
+log = logging.getLogger(__name__)
+
+
+class ModelNotReady(RuntimeError):
+    pass
+
+
+def load_triager(settings: Settings) -> Triager:
+    from triage import model_store
+    from triage.embeddings import Embedder
+
+    directory = settings.model_dir or model_store.model_dir()
+    try:
+        model = model_store.load(directory)
+    except model_store.ModelError as exc:
+        raise ModelNotReady(f"{exc}\nTrain one with: payops triage train (a few minutes; "
+                            "`payops demo` does it for you)") from exc
+    return Triager(model, Embedder())
+
+
+@dataclass
+class RunSummary:
+    polled: int = 0
+    processed: int = 0
+    delivered: int = 0
+    alarms: int = 0
+
+
+class Service:
+    def __init__(self, settings: Settings, *, db: Database | None = None, clock: Clock = system_clock,
+                 triager: Triager | None = None, jira_sleep: Callable[[float], None] = time.sleep,
+                 on_outcome: Callable[[Outcome], None] | None = None) -> None:
+        self.settings = settings
+        self.db = db or Database(settings.database_url)
+        self.clock = clock
+        self.triager = triager or load_triager(settings)
+        self.pipeline = Pipeline(self.triager, settings, clock=clock)
+        self.worker = Worker(self.db, self.pipeline, worker_id=settings.worker_id, clock=clock,
+                             lease=timedelta(seconds=settings.lease_seconds), max_attempts=settings.max_attempts,
+                             on_outcome=on_outcome)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.senders: dict[str, Sender] = {"local": LocalSender()}
+        self.slack = None
+        self.jira_poller = None
+        if settings.slack.enabled:
+            from bot.slack_bridge import SlackBridge, SlackSender
+
+            self.slack = SlackBridge(settings.slack, self.db, clock, wake=self.wake)
+            slack_sender = SlackSender(self.slack.client)
+            self.senders.update(slack_thread=slack_sender, slack_channel=slack_sender, slack_response=slack_sender)
+        if settings.jira.enabled:
+            from bot.jira_bridge import JiraGateway, JiraPoller, JiraSender
+
+            gateway = JiraGateway(settings.jira, sleep=jira_sleep)
+            self.jira_poller = JiraPoller(gateway, self.db, clock)
+            jira_sender = JiraSender(gateway)
+            self.senders.update(jira_comment=jira_sender, jira_labels=jira_sender, jira_transition=jira_sender)
+        self.web: WebServer | None = None
+        self.scheduler: BackgroundScheduler | None = None
+        self._threads: list[threading.Thread] = []
+        self._socket_handler: SocketModeHandler | None = None
+
+    # -- one pass, for `payops run --once`, cron and tests ---------------------------------
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def poll_sources(self) -> int:
+        if self.jira_poller is None:
+            return 0
+        from bot.outbox import DeliveryError
+
+        try:
+            return self.jira_poller.poll()
+        except DeliveryError as exc:
+            log.error("Jira poll failed: %s", exc)
+            return 0
+
+    def sla_clock(self) -> int:
+        with self.db.session() as session:
+            cut = cut_sla_alarms(session, now=self.clock())
+        if cut:
+            self.wake()
+        return cut
+
+    def deliver(self) -> int:
+        return deliver_pending(self.db, self.senders, self.clock)
+
+    def run_once(self) -> RunSummary:
+        """Poll, process every pending ticket, deliver every due message; then return."""
+        summary = RunSummary(polled=self.poll_sources(), alarms=self.sla_clock())
+        while True:
+            processed = self.worker.drain(self._stop)
+            delivered = self.deliver()
+            summary.processed += processed
+            summary.delivered += delivered
+            if not (processed or delivered) or self._stop.is_set():
+                return summary
+
+    # -- the long-running service ------------------------------------------------------
+
+    def start(self, *, web: bool = True) -> None:
+        if web:
+            from bot.web import WebServer, build_app
+
+            self.web = WebServer(build_app(self.db, self.settings.web, self.slack.app if self.slack else None),
+                                 self.settings.web.host, self.settings.web.port)
+            self.web.start()
+        if self.slack is not None and self.settings.slack.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            assert self.settings.slack.app_token is not None
+            self._socket_handler = SocketModeHandler(self.slack.app, self.settings.slack.app_token.get_secret_value())
+            self._socket_handler.connect()
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+        if self.jira_poller is not None:
+            self.scheduler.add_job(self._poll_and_wake, "interval", seconds=self.settings.jira.poll_seconds,
+                                   id="jira-poll", max_instances=1, coalesce=True)
+        self.scheduler.add_job(self.sla_clock, "interval", minutes=1, id="sla-clock", max_instances=1, coalesce=True)
+        self.scheduler.start()
+        loop = threading.Thread(target=self._work_loop, name="payops-work", daemon=True)
+        loop.start()
+        self._threads.append(loop)
+        self.wake()
+
+    def _poll_and_wake(self) -> None:
+        if self.poll_sources():
+            self.wake()
+
+    def _work_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.worker.drain(self._stop)
+                if not self._stop.is_set():
+                    self.deliver()
+            except Exception:  # the loop must outlive any one failure; the cause is logged
+                log.exception("work loop pass failed")
+            self._wake.wait(self.settings.poll_seconds)
+            self._wake.clear()
+
+    @property
+    def url(self) -> str | None:
+        if self.web is None:
+            return None
+        return f"http://{self.settings.web.host}:{self.web.port}/"
+
+    def stop(self) -> None:
+        """Finish the ticket in hand, release the rest, stop every part."""
+        self._stop.set()
+        self._wake.set()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        for thread in self._threads:
+            thread.join(timeout=60)
+        if self._socket_handler is not None:
+            self._socket_handler.close()
+        if self.web is not None:
+            self.web.stop()
+        log.info("payops stopped")
+
+    def serve_forever(self) -> None:
+        """Run until SIGTERM or SIGINT."""
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            log.info("signal %s: stopping", signum)
+            self._stop.set()
+            self._wake.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        self.start()
+        while not self._stop.wait(0.5):
+            pass
+        self.stop()

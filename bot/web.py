@@ -1,0 +1,102 @@
+"""The service's web server: the Slack events endpoint, health, and a status page.
+
+Starlette served by uvicorn in a background thread. The manager dashboard (a later issue)
+mounts here too. Anything but /healthz and the Slack endpoint (which Slack signs) needs
+the web token when one is configured.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+
+import uvicorn
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from sqlalchemy import func, select
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.config import WebSettings
+from bot.stake import ranked
+from models import Database, Ticket
+
+OPEN_STATES = ("new", "needs_human", "escalated", "triaged", "awaiting_customer")
+
+
+def build_app(db: Database, web: WebSettings, slack_app: App | None) -> Starlette:
+    async def slack_events(request: Request) -> Response:
+        if slack_app is None:
+            return PlainTextResponse("Slack is not configured", status_code=404)
+        body = await request.body()
+        # bolt's dispatch is blocking (it writes the ticket): keep it off the event loop.
+        response = await run_in_threadpool(slack_app.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(response)
+
+    async def healthz(request: Request) -> Response:
+        def check() -> dict[str, object]:
+            with db.session() as session:
+                counts = dict(session.execute(select(Ticket.state, func.count()).group_by(Ticket.state)).all())
+            return {"ok": True, "tickets": counts}
+        return JSONResponse(await run_in_threadpool(check))
+
+    def authorised(request: Request) -> bool:
+        if web.token is None:
+            return True
+        given = request.headers.get("authorization", "").removeprefix("Bearer ") or request.query_params.get("token")
+        return given == web.token.get_secret_value()
+
+    async def status(request: Request) -> Response:
+        if not authorised(request):
+            return PlainTextResponse("a token is needed", status_code=401)
+        return HTMLResponse(await run_in_threadpool(_status_page, db))
+
+    routes = [Route("/slack/events", slack_events, methods=["POST"]), Route("/healthz", healthz),
+              Route("/", status)]
+    return Starlette(routes=routes)
+
+
+def _status_page(db: Database) -> str:
+    with db.session() as session:
+        queue = ranked(session, OPEN_STATES, limit=50)
+        rows = "".join(
+            f"<tr><td>{html.escape(t.external_key)}</td><td>{html.escape(t.state)}</td>"
+            f"<td>{html.escape(str(((t.predicted or {}).get('category') or {}).get('label', '')))}</td>"
+            f"<td>{f'{t.deadline:%Y-%m-%d %H:%M} UTC' if t.deadline else ''}</td>"
+            f"<td>{t.at_stake_usd or ''}</td><td>{html.escape(t.title[:100])}</td></tr>"
+            for t in queue)
+    return ("<!doctype html><html><head><meta charset='utf-8'><title>payops</title></head><body>"
+            "<h1>payops: on-call queue</h1><p>Most at stake first.</p>"
+            "<table border='1' cellpadding='4'><tr><th>ticket</th><th>state</th><th>category</th>"
+            f"<th>2-hour deadline</th><th>at stake (USD)</th><th>title</th></tr>{rows}</table></body></html>")
+
+
+class WebServer:
+    """uvicorn in a thread, stoppable."""
+
+    def __init__(self, app: Starlette, host: str, port: int) -> None:
+        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                                    lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, name="payops-web", daemon=True)
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the web server did not start (is the port taken?)")
+            time.sleep(0.02)
+
+    @property
+    def port(self) -> int:
+        sockets = self.server.servers[0].sockets if self.server.servers else []
+        return int(sockets[0].getsockname()[1]) if sockets else 0
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
