@@ -171,8 +171,8 @@ class Pipeline:
         answer = ""
         if ticket.origin == "ask" or (result.labels["cut"].label == "customer" and ticket.source in ("slack", "jira")):
             category = result.labels["category"].label.replace("_", " ")
-            answer = (f"Thanks, this is with our on-call engineers as a {category} request "
-                      f"(reference {ticket.external_key}). We will come back to you here.")
+            answer = (f"Thanks, this is with our on-call engineers (reference {ticket.external_key}, "
+                      f"filed as: {category}). We will come back to you here.")
             customer_reply(session, ticket, key=f"ack:{rev}", kind="acknowledgement", text=answer, now=now)
         ticket.state = "needs_human" if result.needs_human else "escalated"
         return Outcome(ticket, "triage", result, answer=answer, summary=summary)

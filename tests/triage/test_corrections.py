@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models import Database, LabelCorrection, Ticket
-from tests.triage.conftest import TRAINED_AT, stratified_slice
+from tests.conftest import TRAINED_AT, stratified_slice
 from triage.corpus import LabeledTicket, confirmed_tickets
 from triage.service import Triager, correct_ticket, create_ticket
 from triage.training import evaluate, train
