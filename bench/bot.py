@@ -29,6 +29,7 @@ import argparse
 import cProfile
 import functools
 import json
+import os
 import random
 import sys
 import tempfile
@@ -308,8 +309,14 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="default: PAYOPS_MODEL_DIR or ./payops-model")
     parser.add_argument("--profile", type=Path, default=None,
                         help="write a cProfile of the timed phases here (pstats format)")
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="torch.set_num_threads before the model loads (default: torch's choice)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     burst = args.tickets if args.burst is None else args.burst
 
     from triage import model_store
@@ -334,6 +341,7 @@ def run(args: argparse.Namespace, tmp: Path, model_dir: Path, burst: int) -> dic
     from payables.clock import system_clock
 
     clock = system_clock
+    load_start = round(os.getloadavg()[0], 2)
     t_setup = time.perf_counter()
     db = Database(args.database_url or f"sqlite:///{tmp / 'bench.db'}")
     book = load_book(db, tmp / "demo", args.invoices, clock)
@@ -348,6 +356,7 @@ def run(args: argparse.Namespace, tmp: Path, model_dir: Path, burst: int) -> dic
     service.triager.embedder.load()
     model_s = time.perf_counter() - t0
     mix = Mix(db)
+    encode_alone = encode_baseline(service.triager.embedder, mix)
 
     # Warm-up (not timed): the SLA clock's alarms for the fresh book, and one ticket of each route.
     t0 = time.perf_counter()
@@ -432,11 +441,34 @@ def run(args: argparse.Namespace, tmp: Path, model_dir: Path, burst: int) -> dic
         "stages_not_found": stages.missing,
         "setup_s": {"data": round(data_s, 1), "model": round(model_s, 1), "warmup": round(warmup_s, 1),
                     "warmup_alarms": warm.alarms},
+        "encode_alone_ms": encode_alone,
+        "torch_threads": torch_threads(),
+        "loadavg_1m": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
         "targets": {"inquiry_p95_ms": TARGET_INQUIRY_P95_MS, "burst_tickets_per_s": TARGET_TICKETS_PER_S},
         "met": {"inquiry_p95_ms": bool(inquiry) and inquiry_p95 < TARGET_INQUIRY_P95_MS,
                 "burst_tickets_per_s": rate >= TARGET_TICKETS_PER_S},
         "profile": str(args.profile) if args.profile else None,
     }
+
+
+def encode_baseline(embedder: Any, mix: Mix, n: int = 20) -> dict[str, float]:
+    """One ticket's embedding alone, outside the pipeline: what contention does to it shows."""
+    from triage.corpus import ticket_text
+
+    texts = [ticket_text(s.title, s.body) for s in [mix.inquiry() for _ in range(n // 2)] +
+             [mix.ticket() for _ in range(n - n // 2)]]
+    embedder.encode(texts[:2])
+    times = []
+    for text in texts:
+        t0 = time.perf_counter()
+        embedder.encode([text])
+        times.append((time.perf_counter() - t0) * 1000)
+    return {"p50": round(percentile(times, 50), 1), "p95": round(percentile(times, 95), 1)}
+
+
+def torch_threads() -> int | None:
+    torch = sys.modules.get("torch")
+    return torch.get_num_threads() if torch is not None else None
 
 
 def by_kind(specs: list[Spec], latencies: dict[str, list[float]]) -> dict[str, dict[str, float]]:
@@ -469,6 +501,9 @@ def print_summary(r: dict[str, Any]) -> None:
     s = r["setup_s"]
     print(f"setup      data {s['data']} s, model load {s['model']} s, warm-up {s['warmup']} s "
           f"({s['warmup_alarms']} SLA alarms cut)")
+    e, la = r["encode_alone_ms"], r["loadavg_1m"]
+    print(f"machine    one embedding alone p50 {e['p50']} ms, p95 {e['p95']} ms; torch threads "
+          f"{r['torch_threads']}; load average {la['start']} at start, {la['end']} at end")
     print(f"\nlatency, one ticket at a time ({r['tickets']} tickets; insert -> answer sent):")
     for name, n in (("inquiry", r["inquiries"]), ("other", r["others"])):
         print(f"  {name:<8} n={n:<4} p50 {r[name + '_p50_ms']:>7} ms  p95 {r[name + '_p95_ms']:>7} ms  "

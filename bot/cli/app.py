@@ -7,7 +7,13 @@ import sys
 
 import click
 
-from bot.cli import bot_commands, demo_commands, engine_commands, reference_commands, triage_commands
+from bot.cli import (
+    bot_commands,
+    demo_commands,
+    engine_commands,
+    reference_commands,
+    triage_commands,
+)
 from bot.cli.context import AppContext
 from models import DatabaseError
 from payables.errors import PayablesError
