@@ -48,13 +48,28 @@ class InvoiceAnswer:
         return self.revalidation.blocking
 
     @property
+    def due_date(self) -> date | None:
+        return self.revalidation.expected_payment_date
+
+    @property
+    def expected_payment_date(self) -> date | None:
+        """None while something stops it; never in the past for an unpaid invoice (a
+        past-due invoice goes out in the next payment run)."""
+        due = self.revalidation.expected_payment_date
+        if due is None or self.invoice.status == Status.PAID:
+            return due
+        if self.blocking:
+            return None
+        return max(due, self.revalidation.now.validated_at.date())
+
+    @property
     def would_now_pass(self) -> bool:
         """Stopped when it was judged, but passes today: it can be re-driven."""
         return self.invoice.status in REDRIVABLE and self.revalidation.passes_now
 
     def as_dict(self) -> dict[str, Any]:
         inv = self.invoice
-        expected = self.revalidation.expected_payment_date
+        expected = self.expected_payment_date
         return {
             "invoice_number": inv.invoice_number,
             "client_id": inv.client_id,
@@ -206,11 +221,16 @@ def _suggest(invoice: Invoice, why: str) -> Suggestion:
     return Suggestion(invoice.invoice_number, invoice.client_id, invoice.vendor_id, invoice.vendor_name, amount, why)
 
 
-def _when(expected: date | None, answer: InvoiceAnswer) -> str:
+def _when(answer: InvoiceAnswer) -> str:
+    expected = answer.expected_payment_date
     if answer.invoice.status == Status.PAID and expected:
         return f"It was paid on {expected.isoformat()}."
     if expected is None:
         return "It will not be paid until this is fixed; once it is, it is paid on its terms."
+    due = answer.due_date
+    if due is not None and due < expected:
+        return (f"It fell due on {due.isoformat()}; it goes out in the next payment run. "
+                f"Expected payment date: {expected.isoformat()}.")
     return f"Expected payment date: {expected.isoformat()}."
 
 
@@ -230,7 +250,7 @@ def render_invoice(answer: InvoiceAnswer) -> str:
     warnings = [f for f in answer.revalidation.now.findings if f.severity not in STOPS]
     if warnings:
         lines.append("Noted, not blocking: " + "; ".join(f"{f.rule}: {f.message}" for f in warnings))
-    lines.append(_when(answer.revalidation.expected_payment_date, answer))
+    lines.append(_when(answer))
     return "\n".join(lines)
 
 

@@ -200,7 +200,7 @@ class Service:
             self.web.stop()
         log.info("payops stopped")
 
-    def serve_forever(self) -> None:
+    def serve_forever(self, on_started: Callable[[Service], None] | None = None) -> None:
         """Run until SIGTERM or SIGINT."""
         def on_signal(signum: int, frame: FrameType | None) -> None:
             log.info("signal %s: stopping", signum)
@@ -210,6 +210,8 @@ class Service:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         self.start()
+        if on_started is not None:
+            on_started(self)
         while not self._stop.wait(0.5):
             pass
         self.stop()

@@ -105,7 +105,7 @@ def oncall(app: AppContext, limit: int, as_json: bool) -> None:
     from bot.web import OPEN_STATES
 
     with app.db.session() as session:
-        rows = [{"key": t.external_key, "state": t.state, "title": t.title,
+        rows: list[dict[str, Any]] = [{"key": t.external_key, "state": t.state, "title": t.title,
                  "category": ((t.predicted or {}).get("category") or {}).get("label"),
                  "root_cause": ((t.predicted or {}).get("root_cause") or {}).get("label"),
                  "deadline": t.deadline, "immediate_invoices": t.immediate_invoices,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import func, select
@@ -38,13 +39,7 @@ def demo_data(app: AppContext, directory: Path, seed: int, invoices: int) -> Non
     click.echo(f"wrote {directory}: {summary}")
 
 
-@click.command()
-@click.option("--dir", "directory", default="demo-data", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Where the demo data goes.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
-@pass_app
-def demo(app: AppContext, directory: Path, as_json: bool) -> None:
-    """Run the main job on the embedded defaults: make demo data, load it, ingest every feed."""
+def _ingest(app: AppContext, directory: Path) -> dict[str, Any]:
     if not (directory / "vendors.csv").exists():
         _write(directory, app.clock().date(), 7, 6000)
     with app.db.session() as session:
@@ -58,13 +53,72 @@ def demo(app: AppContext, directory: Path, as_json: bool) -> None:
         by_status = dict(session.execute(select(Invoice.status, func.count()).group_by(Invoice.status)).all())
     totals = {k: sum(getattr(b, k) for b in batches)
               for k in ("received", "accepted", "rejected", "on_hold", "quarantined", "duplicates_skipped")}
-    result = {"database": app.db.safe_url, "reference_files": len(loaded), "batches": len(batches),
-              **totals, "invoices_by_status": {k.lower(): v for k, v in sorted(by_status.items())}}
-    if as_json:
-        echo_json(result)
+    return {"database": app.db.safe_url, "reference_files": len(loaded), "batches": len(batches),
+            **totals, "invoices_by_status": {k.lower(): v for k, v in sorted(by_status.items())}}
+
+
+def _ensure_model(app: AppContext) -> None:
+    """Train the classifier on the bundled corpus the first time (a few minutes)."""
+    from triage import model_store
+
+    directory = model_store.model_dir()
+    try:
+        model_store.load(directory)
         return
-    click.echo(f"database {result['database']}: {len(loaded)} reference files, {len(batches)} feed files")
+    except model_store.ModelMissing:
+        pass
+    except model_store.ModelError as exc:
+        click.echo(f"{exc}: retraining", err=True)
+    from bot.cli.triage_commands import _embedder
+    from triage.corpus import bundled_corpus_files, load_files
+    from triage.training import train
+
+    click.echo(f"training the ticket classifier into {directory} (first run only, a few minutes)...", err=True)
+    model = train(load_files(bundled_corpus_files()), _embedder(), now=app.clock(),
+                  progress=lambda m: click.echo(f"  {m}", err=True))
+    model_store.save(model, directory)
+
+
+@click.command()
+@click.option("--dir", "directory", default="demo-data", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Where the demo data goes.")
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="Leave the service running afterwards (Ctrl-C stops it).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (implies --no-serve).")
+@pass_app
+def demo(app: AppContext, directory: Path, serve: bool, as_json: bool) -> None:
+    """The main job on the embedded defaults: make demo data, ingest every feed, start the
+    bot on the local queue, feed it a realistic mix of tickets and show what it does."""
+    from bot.cli.bot_commands import build_service, settings_for, ticket_dict
+    from bot.demo_tickets import queue_demo_tickets
+    from models import Ticket
+
+    ingested = _ingest(app, directory)
+    if not as_json:
+        _show_ingestion(ingested)
+    _ensure_model(app)
+    service = build_service(app, settings_for(app))
+    with app.db.session() as session:
+        ids = queue_demo_tickets(session, app.clock())
+    service.run_once()
+    with app.db.session() as session:
+        shown = [ticket_dict(session, t) for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids))
+                                                                  .order_by(Ticket.id))]
+    if as_json:
+        echo_json({**ingested, "tickets": shown})
+        return
+    from bot.cli.demo_view import show_tickets
+
+    show_tickets(shown)
+    if serve:
+        service.serve_forever(on_started=lambda s: click.echo(
+            f"\npayops is running: dashboard {s.url}  (local queue; Ctrl-C stops it)\n"
+            f"try: payops ask \"why was INV-... not paid?\" --client C0..   |   payops oncall"))
+
+
+def _show_ingestion(result: dict[str, Any]) -> None:
+    click.echo(f"database {result['database']}: {result['reference_files']} reference files, "
+               f"{result['batches']} feed files")
     click.echo("received {received} = accepted {accepted} + rejected {rejected} + on hold {on_hold} "
-               "+ quarantined {quarantined} (already ingested: {duplicates_skipped})".format(**totals))
+               "+ quarantined {quarantined} (already ingested: {duplicates_skipped})".format(**result))
     click.echo("invoices by status: " + ", ".join(f"{k} {v}" for k, v in result["invoices_by_status"].items()))
-    click.echo("next: payops invoices --status rejected   |   payops explain INVOICE_NUMBER")

@@ -168,3 +168,12 @@ def test_the_pipeline_uses_the_injected_clock(book, triager, settings, new_ticke
         assert session.get(Ticket, ticket_id).updated_at == later
 
 
+
+
+def test_a_past_due_invoice_is_expected_in_the_next_payment_run_not_in_the_past(book, triager, settings, new_ticket):
+    later = NOW + timedelta(days=20)  # INV-3000 fell due on 2026-12-05
+    out, _ = process(book, Pipeline(triager, settings, clock=fixed_clock(later)),
+                     new_ticket("When will INV-3000 be paid?"))
+    [invoice] = out["invoices"]
+    assert invoice["expected_payment_date"] == later.date().isoformat()
+    assert "fell due on 2026-12-05" in out["answer"]

@@ -1,0 +1,63 @@
+"""README's first command: `payops demo` on the embedded defaults, from an empty directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+PAYOPS = [sys.executable, "-c", "from bot.cli import main; main()"]
+
+
+def demo_env(model_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "JIRA_", "PAYOPS_"))}
+    return {**clean, "PAYOPS_MODEL_DIR": str(model_path), "PAYOPS_WEB__PORT": "0",
+            "PAYOPS_NOW": "2026-11-20T09:00:00+00:00"}
+
+
+def test_demo_answers_a_realistic_mix_of_tickets(tmp_path, model_path):
+    done = subprocess.run(PAYOPS + ["demo", "--json"], cwd=tmp_path, env=demo_env(model_path), capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["received"] == 6000 and out["batches"] == 245
+    tickets = out["tickets"]
+    assert len(tickets) >= 9 and all(t["state"] != "new" for t in tickets)
+    first = tickets[0]  # a client asks about its own rejected invoice
+    assert first["state"] == "answered"
+    [answer] = [m for m in first["messages"] if m["kind"] == "answer"]
+    assert re.search(r"- [A-Z]+-\d\d: ", answer["text"]), answer["text"]  # a rule id with its reason
+    hidden = tickets[2]  # the same client asks about another client's invoice
+    number = hidden["entities"]["invoices"][0]
+    assert f"There is no invoice {number} visible to you." in hidden["messages"][0]["text"]
+    alarm = next(t for t in tickets if t["reporter"] == "monitoring")
+    assert alarm["labels"]["category"]["label"] == "incident" and alarm["state"] in ("escalated", "needs_human")
+    assert any(t["parent"] == alarm["key"] for t in tickets)
+
+
+def test_demo_leaves_the_service_running_and_stops_on_sigterm(tmp_path, model_path):
+    proc = subprocess.Popen(PAYOPS + ["demo"], cwd=tmp_path, env=demo_env(model_path), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = None
+        for line in proc.stdout:
+            found = re.search(r"payops is running: dashboard (http://\S+)", line)
+            if found:
+                url = found.group(1)
+                break
+        assert url, proc.stderr.read() if proc.stderr else "no URL printed"
+        page = requests.get(url, timeout=10)
+        assert page.status_code == 200 and "on-call queue" in page.text
+        assert requests.get(url + "healthz", timeout=10).json()["ok"] is True
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
