@@ -61,27 +61,35 @@ def ticket() -> None:
 @click.option("--body", default=None, help="The ticket's text (else --file, else standard input).")
 @click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Read the body from a file.")
 @click.option("--reporter", default="", help="Who raised it.")
-@click.option("--no-triage", is_flag=True, help="Only queue it; do not classify now.")
+@click.option("--no-triage", is_flag=True, help="Only queue it, for `payops run` to handle.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @pass_app
 def ticket_new(app: AppContext, title: str, body: str | None, file_: Path | None, reporter: str,
                no_triage: bool, as_json: bool) -> None:
-    """Create a ticket in the local queue and triage it (labels, entities, similar tickets)."""
+    """Create a ticket in the local queue and run the bot's pipeline on it now: labels,
+    entities, similar tickets, and the answer (inquiries) or the on-call summary."""
     from triage.service import Triager, create_ticket
 
     if body is None:
         body = file_.read_text(encoding="utf-8") if file_ else ("" if sys.stdin.isatty() else sys.stdin.read())
     if not (title.strip() or body.strip()):
         raise click.UsageError("give --title and/or a body (--body, --file or standard input)")
-    triager = None if no_triage else Triager(_load_model(), _embedder())
+    pipeline = None
+    if not no_triage:
+        from bot.cli.bot_commands import settings_for
+        from bot.pipeline import Pipeline
+
+        pipeline = Pipeline(Triager(_load_model(), _embedder()), settings_for(app), clock=app.clock)
     out: dict[str, Any]
     with app.db.session() as session:
         new = create_ticket(session, title=title, body=body, reporter=reporter, now=app.clock())
-        if triager is None:
+        if pipeline is None:
             out = {"ticket": new.id, "key": new.external_key, "state": new.state}
         else:
-            triager.index_stored(session)
-            out = triager.triage(session, new, now=app.clock()).as_dict()
+            pipeline.triager.index_stored(session)
+            outcome = pipeline.process(session, new)
+            out = {**outcome.triage.as_dict(), "state": new.state, "route": outcome.route,
+                   "answer": outcome.answer, "summary": outcome.summary}
     if as_json:
         echo_json(out)
         return
@@ -91,6 +99,8 @@ def ticket_new(app: AppContext, title: str, body: str | None, file_: Path | None
         click.echo(f"  {head}: {p['label']} {p['confidence']:.2f}{flag}")
     for match in out.get("similar", [])[:3]:
         click.echo(f"  similar {match['similarity']:.2f}: {match['title']} -> {match['resolution']}")
+    if out.get("answer"):
+        click.echo(f"\n{out['answer']}")
 
 
 @click.command()
