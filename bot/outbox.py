@@ -4,8 +4,10 @@
 idempotency key; processing the same ticket revision again finds the key and adds
 nothing. `deliver_pending` sends what is due: it marks a message `sending` (committed)
 before calling the destination, and `sent` after. A process that dies in between leaves
-the message `sending`; the next delivery asks the destination whether the message is
-already there (senders look for the message's reference) before sending it again.
+the message `sending`; once its send lease has run out, the next delivery asks the
+destination whether the message is already there (senders look for the message's
+reference) before sending it again. The lease also keeps two processes delivering at
+once (the service and `payops ask`, say) from taking the same message.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from payables.clock import Clock
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# While one process sends a message, no other takes it; a sender that died is presumed
+# dead after this long and its message is taken again (checked at the destination first).
+SEND_LEASE = timedelta(minutes=2)
 
 
 class DeliveryError(Exception):
@@ -92,13 +97,13 @@ def deliver_pending(db: Database, senders: Mapping[str, Sender], clock: Clock, *
             .where(TicketMessage.status.in_(("pending", "sending")),
                    TicketMessage.destination.in_(sorted(senders)),
                    or_(TicketMessage.next_attempt_at.is_(None), TicketMessage.next_attempt_at <= now))
-            .order_by(TicketMessage.id).limit(limit)
+            .order_by(TicketMessage.id).limit(limit).with_for_update(skip_locked=True, of=TicketMessage)
         ).all()
         batch = []
         for m, key, source in due:
             batch.append(Outgoing(m.id, reference(m.idempotency_key), m.kind, m.destination, m.text,
                                   dict(m.payload or {}), key, source, resumed=m.status == "sending"))
-            m.status, m.attempts = "sending", m.attempts + 1
+            m.status, m.attempts, m.next_attempt_at = "sending", m.attempts + 1, now + SEND_LEASE
     sent = 0
     for out in batch:
         sent += _deliver_one(db, senders[out.destination], out, clock, on_failure)

@@ -110,8 +110,10 @@ def test_a_delivery_interrupted_after_posting_is_not_posted_again(jira, make_ser
     with book.session() as session:
         [answer] = session.scalars(select(TicketMessage).where(TicketMessage.kind == "answer"))
         posted_id = answer.external_id
-        # As if the process died after Jira took the comment, before we recorded it.
+        # As if the process died after Jira took the comment, before we recorded it, and
+        # its send lease has run out.
         answer.status, answer.sent_at, answer.external_id = "sending", None, ""
+        answer.next_attempt_at = NOW
     service.deliver()
     assert len(jira.comments("PAY-7")) == 1
     with book.session() as session:
