@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from models import Database, Ticket, TicketMessage
@@ -90,20 +90,26 @@ def deliver_pending(db: Database, senders: Mapping[str, Sender], clock: Clock, *
                     on_failure: Callable[[Outgoing, str], None] | None = None) -> int:
     """Send every due message whose destination has a sender; returns how many were sent."""
     now = clock()
+    due_now = or_(TicketMessage.next_attempt_at.is_(None), TicketMessage.next_attempt_at <= now)
+    batch = []
     with db.session() as session:
         due = session.execute(
             select(TicketMessage, Ticket.external_key, Ticket.source)
             .join(Ticket, Ticket.id == TicketMessage.ticket_id)
             .where(TicketMessage.status.in_(("pending", "sending")),
-                   TicketMessage.destination.in_(sorted(senders)),
-                   or_(TicketMessage.next_attempt_at.is_(None), TicketMessage.next_attempt_at <= now))
+                   TicketMessage.destination.in_(sorted(senders)), due_now)
             .order_by(TicketMessage.id).limit(limit).with_for_update(skip_locked=True, of=TicketMessage)
         ).all()
-        batch = []
         for m, key, source in due:
-            batch.append(Outgoing(m.id, reference(m.idempotency_key), m.kind, m.destination, m.text,
-                                  dict(m.payload or {}), key, source, resumed=m.status == "sending"))
-            m.status, m.attempts, m.next_attempt_at = "sending", m.attempts + 1, now + SEND_LEASE
+            # Taken only if still due: of two deliverers racing on SQLite, one wins.
+            won = session.execute(
+                update(TicketMessage)
+                .where(TicketMessage.id == m.id, TicketMessage.status.in_(("pending", "sending")), due_now)
+                .values(status="sending", attempts=TicketMessage.attempts + 1, next_attempt_at=now + SEND_LEASE)
+                .execution_options(synchronize_session=False))
+            if won.rowcount == 1:  # type: ignore[attr-defined]
+                batch.append(Outgoing(m.id, reference(m.idempotency_key), m.kind, m.destination, m.text,
+                                      dict(m.payload or {}), key, source, resumed=m.status == "sending"))
     sent = 0
     for out in batch:
         sent += _deliver_one(db, senders[out.destination], out, clock, on_failure)
