@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from models import Ticket, TicketLink
+from models import Ticket, TicketLink, TicketSubject
 
 CLOSED = ("resolved",)
 
@@ -65,13 +65,31 @@ def why_linked(a: Subjects, b: Subjects) -> str | None:
     return None
 
 
+def _record_subjects(session: Session, ticket: Ticket, subjects: Subjects, now: datetime) -> set[tuple[str, str]]:
+    mine = {("invoice", v) for v in subjects.invoices} | {("client", v) for v in subjects.clients}
+    known = {(kind, value) for kind, value in session.execute(
+        select(TicketSubject.kind, TicketSubject.value).where(TicketSubject.ticket_id == ticket.id))}
+    session.add_all(TicketSubject(ticket_id=ticket.id, kind=kind, value=value[:64], created_at=now)
+                    for kind, value in sorted(mine - known))
+    return mine
+
+
 def link_ticket(session: Session, ticket: Ticket, *, now: datetime, window: timedelta) -> list[TicketLink]:
-    """Link `ticket` with the recent tickets it shares a subject with; set parents."""
+    """Link `ticket` with the recent tickets it shares a subject with; set parents.
+
+    Candidates come from the subjects index (same invoice number or client within the
+    window), so the cost follows how many tickets share a subject, not how many are open.
+    """
     subjects = subjects_of(ticket)
+    mine = _record_subjects(session, ticket, subjects, now)
+    if not mine:
+        return []
+    shared = select(TicketSubject.ticket_id).where(
+        tuple_(TicketSubject.kind, TicketSubject.value).in_(sorted(mine)),
+        TicketSubject.created_at >= now - window, TicketSubject.ticket_id != ticket.id)
     recent = session.scalars(
-        select(Ticket).where(Ticket.id != ticket.id, Ticket.created_at >= now - window,
-                             Ticket.state.not_in(CLOSED), Ticket.predicted.is_not(None))
-        .order_by(Ticket.created_at.desc()).limit(2000)
+        select(Ticket).where(Ticket.id.in_(shared), Ticket.state.not_in(CLOSED), Ticket.predicted.is_not(None))
+        .order_by(Ticket.created_at.desc()).limit(500)
     )
     already = set(session.scalars(select(TicketLink.other_id).where(TicketLink.ticket_id == ticket.id)))
     links = []

@@ -47,9 +47,15 @@ class ModelNotReady(RuntimeError):
 
 
 def load_triager(settings: Settings) -> Triager:
+    import torch
+
     from triage import model_store
     from triage.embeddings import Embedder
 
+    # The service embeds one ticket (or one claimed batch) at a time: torch's second
+    # intra-op thread gains ~1 ms when the machine is idle, and under any other load on two
+    # cores its barriers make each encode 10-40x slower (bench/bot.py).
+    torch.set_num_threads(1)
     directory = settings.model_dir or model_store.model_dir()
     try:
         model = model_store.load(directory)

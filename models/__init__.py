@@ -18,6 +18,7 @@ from models.tickets import (
     TicketEvent,
     TicketLink,
     TicketMessage,
+    TicketSubject,
 )
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "TicketEvent",
     "TicketLink",
     "TicketMessage",
+    "TicketSubject",
     "ValidationResult",
     "Vendor",
     "VendorChange",

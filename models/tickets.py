@@ -160,3 +160,20 @@ class LabelCorrection(Base):
     confirmed: Mapped[str] = mapped_column(String(32))
     by: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TicketSubject(Base):
+    """What a ticket is about, one row per invoice number or client id, so that linking
+    finds the tickets sharing a subject with an index lookup instead of a scan."""
+
+    __tablename__ = "ticket_subjects"
+    __table_args__ = (UniqueConstraint("ticket_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # invoice, client
+    value: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+Index("ix_ticket_subjects_lookup", TicketSubject.kind, TicketSubject.value, TicketSubject.created_at)
