@@ -28,7 +28,7 @@ from models import Invoice, Ticket, TicketLink
 from payables.clock import Clock
 from payables.rules.codes import money
 from payables.rules.registry import RuleSet, default_ruleset
-from triage.service import Triager, TriageResult
+from triage.service import Prepared, Triager, TriageResult
 from triage.similar import Match
 
 log = logging.getLogger(__name__)
@@ -73,11 +73,12 @@ class Pipeline:
         self.clock = clock
         self.ruleset = ruleset or default_ruleset()
 
-    def process(self, session: Session, ticket: Ticket) -> Outcome:
-        """Classify, answer or summarise `ticket`; the caller commits."""
+    def process(self, session: Session, ticket: Ticket, prepared: Prepared | None = None) -> Outcome:
+        """Classify, answer or summarise `ticket`; the caller commits. `prepared` is its
+        embedding and labels when they were computed with a batch (`Triager.prepare`)."""
         now = self.clock()
         before = ticket.state
-        result = self.triager.triage(session, ticket, now=now)
+        result = self.triager.triage(session, ticket, now=now, prepared=prepared)
         named = self._named_invoices(session, result.entities)
         ticket.entities = {**result.entities, "invoice_clients": sorted({i.client_id for i in named})}
         category = result.labels["category"]

@@ -19,6 +19,7 @@ from bot.pipeline import Outcome, Pipeline
 from bot.states import set_state
 from models import Database, Ticket
 from payables.clock import Clock
+from triage.service import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +67,25 @@ class Worker:
                             .values(claimed_by=None, claimed_until=None)
                             .execution_options(synchronize_session=False))
 
-    def process(self, ticket_id: int) -> Outcome | None:
+    def prepare(self, ticket_ids: list[int]) -> dict[int, Prepared]:
+        """Embed and classify a claimed batch at once; a failure here only costs the speed-up."""
+        try:
+            with self.db.session() as session:
+                tickets = list(session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids))))
+                with self._lock:
+                    return self.pipeline.triager.prepare(tickets)
+        except Exception:
+            log.exception("could not prepare tickets %s as a batch; each is done alone", ticket_ids)
+            return {}
+
+    def process(self, ticket_id: int, prepared: Prepared | None = None) -> Outcome | None:
         with self._lock:
             try:
                 with self.db.session() as session:
                     ticket = session.get(Ticket, ticket_id)
                     if ticket is None or ticket.state != "new" or ticket.claimed_by != self.worker_id:
                         return None
-                    outcome = self.pipeline.process(session, ticket)
+                    outcome = self.pipeline.process(session, ticket, prepared)
                     ticket.claimed_by, ticket.claimed_until, ticket.last_error = None, None, ""
             except Exception as exc:  # a bad ticket must not stop the queue
                 log.exception("ticket %s failed in the pipeline", ticket_id)
@@ -104,9 +116,10 @@ class Worker:
             claimed = self.claim(batch)
             if not claimed:
                 break
+            prepared = self.prepare(claimed) if len(claimed) > 1 else {}
             for i, ticket_id in enumerate(claimed):
                 if stop is not None and stop.is_set():
                     self.release(claimed[i:])
                     return done
-                done += self.process(ticket_id) is not None
+                done += self.process(ticket_id, prepared.get(ticket_id)) is not None
         return done

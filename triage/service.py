@@ -78,6 +78,15 @@ def find_ticket(session: Session, ref: str) -> Ticket:
     return ticket
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A ticket's embedding and labels computed ahead, for the text they were computed on."""
+
+    text: str
+    vector: np.ndarray
+    labels: dict[str, HeadPrediction]
+
+
 class Triager:
     """A loaded model and embedder, and the similar-ticket index grown with stored tickets."""
 
@@ -98,10 +107,25 @@ class Triager:
             self.model.index.add(vectors, [_past(t) for t, _ in fresh])
             self._indexed.update(t.id for t, _ in fresh)
 
-    def triage(self, session: Session, ticket: Ticket, *, now: datetime, k: int = 5) -> TriageResult:
+    def prepare(self, tickets: list[Ticket]) -> dict[int, Prepared]:
+        """Embed and classify several tickets in one call (a worker's claimed batch):
+        per ticket it costs a fraction of one call each."""
+        texts = [ticket_text(t.title, t.body) for t in tickets]
+        if not texts:
+            return {}
+        vectors = self.embedder.encode(texts)
+        labels = self.model.classifier.predict(texts, vectors)
+        return {t.id: Prepared(text, vectors[i:i + 1], labels[i]) for i, (t, text) in enumerate(zip(tickets, texts,
+                                                                                                     strict=True))}
+
+    def triage(self, session: Session, ticket: Ticket, *, now: datetime, k: int = 5,
+               prepared: Prepared | None = None) -> TriageResult:
         text = ticket_text(ticket.title, ticket.body)
-        vector = self.embedder.encode([text])
-        labels = self.model.classifier.predict([text], vector)[0]
+        if prepared is not None and prepared.text == text:
+            vector, labels = prepared.vector, prepared.labels
+        else:  # not prepared, or the ticket changed since
+            vector = self.embedder.encode([text])
+            labels = self.model.classifier.predict([text], vector)[0]
         entities = extract_entities(text, today=now.date()).as_dict()
         similar = self.model.index.search(vector[0], k, exclude=f"ticket:{ticket.id}")
         ticket.predicted = {head: p.as_dict() for head, p in labels.items()}

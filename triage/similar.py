@@ -31,14 +31,28 @@ class SimilarIndex:
     def __init__(self, vectors: np.ndarray, items: list[PastTicket]) -> None:
         if len(vectors) != len(items):
             raise ValueError("one vector per past ticket")
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._buffer = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._size = len(items)
         self.items = list(items)
 
     def __len__(self) -> int:
         return len(self.items)
 
+    @property
+    def vectors(self) -> np.ndarray:
+        return self._buffer[:self._size]
+
     def add(self, vectors: np.ndarray, items: list[PastTicket]) -> None:
-        self.vectors = np.vstack([self.vectors, np.asarray(vectors, dtype=np.float32)])
+        """Append; the buffer grows by doubling, so adding one ticket does not copy them all."""
+        new = np.asarray(vectors, dtype=np.float32).reshape(len(items), -1)
+        end = self._size + len(new)
+        if end > len(self._buffer):
+            grown = np.empty((max(end, 2 * len(self._buffer), 64), new.shape[1]), dtype=np.float32)
+            if self._size:
+                grown[:self._size] = self._buffer[:self._size]
+            self._buffer = grown
+        self._buffer[self._size:end] = new
+        self._size = end
         self.items.extend(items)
 
     def search(self, query: np.ndarray, k: int = 5, *, exclude: str | None = None) -> list[Match]:

@@ -52,7 +52,7 @@ def test_concurrent_drains_answer_each_ticket_once(book, pipeline, new_ticket):
 def test_a_ticket_that_breaks_the_pipeline_is_retried_later_then_handed_to_a_person(book, pipeline, new_ticket,
                                                                                    monkeypatch):
     ticket_id = new_ticket("why was INV-2291 not paid?")
-    monkeypatch.setattr(pipeline, "process", lambda session, ticket: 1 / 0)
+    monkeypatch.setattr(pipeline, "process", lambda session, ticket, prepared=None: 1 / 0)
     w = worker(book, pipeline, "a", max_attempts=2)
     assert w.drain() == 0
     with book.session() as session:
