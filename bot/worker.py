@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -72,8 +73,8 @@ class Worker:
         try:
             with self.db.session() as session:
                 tickets = list(session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids))))
-                with self._lock:
-                    return self.pipeline.triager.prepare(tickets)
+                # No lock: preparing reads the model only; `process` holds the lock.
+                return self.pipeline.triager.prepare(tickets)
         except Exception:
             log.exception("could not prepare tickets %s as a batch; each is done alone", ticket_ids)
             return {}
@@ -109,17 +110,30 @@ class Worker:
                 set_state(session, ticket, "needs_human", now=now,
                           reason=f"pipeline failed {ticket.attempts} times: {ticket.last_error}")
 
-    def drain(self, stop: threading.Event | None = None, batch: int = 20) -> int:
-        """Process new tickets until none is left or `stop` is set; returns how many."""
+    def drain(self, stop: threading.Event | None = None, batch: int = 64) -> int:
+        """Process new tickets until none is left or `stop` is set; returns how many.
+
+        While one claimed batch goes through the pipeline, the next is embedded and
+        classified in a second thread (torch releases the GIL), so both cores work.
+        """
+        def stopping() -> bool:
+            return stop is not None and stop.is_set()
+
+        def start(ids: list[int]) -> Future[dict[int, Prepared]] | None:
+            return pool.submit(self.prepare, ids) if len(ids) > 1 else None
+
         done = 0
-        while stop is None or not stop.is_set():
-            claimed = self.claim(batch)
-            if not claimed:
-                break
-            prepared = self.prepare(claimed) if len(claimed) > 1 else {}
-            for i, ticket_id in enumerate(claimed):
-                if stop is not None and stop.is_set():
-                    self.release(claimed[i:])
-                    return done
-                done += self.process(ticket_id, prepared.get(ticket_id)) is not None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payops-prepare") as pool:
+            claimed = [] if stopping() else self.claim(batch)
+            ahead = start(claimed)
+            while claimed:
+                prepared = ahead.result() if ahead is not None else {}
+                following = [] if stopping() else self.claim(batch)
+                ahead = start(following)
+                for i, ticket_id in enumerate(claimed):
+                    if stopping():
+                        self.release(claimed[i:] + following)
+                        return done
+                    done += self.process(ticket_id, prepared.get(ticket_id)) is not None
+                claimed = following
         return done
