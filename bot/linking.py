@@ -42,11 +42,12 @@ def label(ticket: Ticket, head: str) -> str:
 
 
 def subjects_of(ticket: Ticket) -> Subjects:
-    """From the ticket's entities; `invoice_clients` is what the pipeline found the named
-    invoices belong to (internal: never shown to the asker)."""
+    """From the ticket's entities. `link_clients` is set by the pipeline: the clients the
+    ticket is about (named, or owning its invoices) that its asker may see, so that a
+    customer's ticket never hangs under another client's incident."""
     entities = ticket.entities or {}
-    return Subjects(frozenset(entities.get("invoices") or ()),
-                    frozenset(entities.get("clients") or ()) | frozenset(entities.get("invoice_clients") or ()),
+    clients = entities["link_clients"] if "link_clients" in entities else entities.get("clients") or ()
+    return Subjects(frozenset(entities.get("invoices") or ()), frozenset(clients),
                     label(ticket, "category"), label(ticket, "root_cause"), label(ticket, "cut"))
 
 

@@ -80,7 +80,11 @@ class Pipeline:
         before = ticket.state
         result = self.triager.triage(session, ticket, now=now, prepared=prepared)
         named = self._named_invoices(session, result.entities)
-        ticket.entities = {**result.entities, "invoice_clients": sorted({i.client_id for i in named})}
+        about = set(result.entities.get("clients") or ()) | {i.client_id for i in named}
+        if result.labels["cut"].label == "customer":
+            audience = self.policy.for_ticket(ticket.source, ticket.origin, ticket.reporter, ticket.channel)
+            about = {c for c in about if audience.may_see(c)}
+        ticket.entities = {**result.entities, "link_clients": sorted(about)}
         category = result.labels["category"]
         incident = result.labels["cut"].label == "auto" and category.label == "incident"
         stake = stake_of(session, named, ticket.entities.get("clients") or [], now, incident=incident)
@@ -128,6 +132,8 @@ class Pipeline:
             else:
                 customer_reply(session, child, key=key, kind="follow_up", text=fixed, now=now)
                 set_state(session, child, "resolved", now=now, reason=f"parent {ticket.external_key} resolved", actor=by)
+            jira_writeback(session, child, labels=["payops"], now=now,
+                           transition=self.settings.jira.transitions.get(child.state, ""))
         return children
 
     def _named_invoices(self, session: Session, entities: dict[str, Any]) -> list[Invoice]:

@@ -177,3 +177,15 @@ def test_a_past_due_invoice_is_expected_in_the_next_payment_run_not_in_the_past(
     [invoice] = out["invoices"]
     assert invoice["expected_payment_date"] == later.date().isoformat()
     assert "fell due on 2026-12-05" in out["answer"]
+
+
+def test_a_customer_never_hangs_under_another_clients_incident(book, pipeline, new_ticket):
+    alarm = ALARM[1].replace("C017", "C042")
+    incident = new_ticket(alarm, title=ALARM[0].replace("C017", "C042"), reporter="monitoring", origin="alarm")
+    process(book, pipeline, incident)
+    # A C017 user asks about C042's invoice (and names C042): no link, no word of the incident.
+    asked = new_ticket("Hello, why was INV-5001 (client C042) not paid?", reporter="client:C017")
+    out, _ = process(book, pipeline, asked)
+    with book.session() as session:
+        assert session.get(Ticket, asked).parent_id is None
+    assert "incident" not in out["answer"] and "LOCAL-" not in out["answer"]
