@@ -4,6 +4,7 @@ local server speaking the Slack Web API to the real slack_sdk client."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -68,7 +69,8 @@ def text_of(call) -> str:  # type: ignore[no-untyped-def]
     return call.params.get("text", "") + json.dumps(call.params.get("blocks") or [])
 
 
-def test_a_question_in_a_client_channel_is_answered_in_its_thread_with_the_rule(service, slack):
+def test_a_question_in_a_client_channel_is_answered_in_its_thread_with_the_rule(service, slack, caplog):
+    caplog.set_level(logging.DEBUG)
     assert send(service, mention("why was INV-2291 not paid?", user="U017", channel="CC017", ts="1700.0001",
                                  event_id="Ev1")).status_code == 200
     [reply] = slack.wait_for("chat.postMessage")
@@ -77,6 +79,9 @@ def test_a_question_in_a_client_channel_is_answered_in_its_thread_with_the_rule(
     kinds = [b["type"] for b in reply.params["blocks"]]
     assert kinds[0] == "section" and kinds[-1] == "context"
     assert "payops · ref payops-" in json.dumps(reply.params["blocks"], ensure_ascii=False)
+    # Even at DEBUG, with slack_sdk logging its requests, no secret reaches the log.
+    assert any("chat.postMessage" in r.getMessage() for r in caplog.records)
+    assert slack.token not in caplog.text and SECRET not in caplog.text
 
 
 def test_a_redelivered_event_gets_one_answer(service, slack, book):
