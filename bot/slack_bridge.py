@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.config import SlackSettings
 from bot.outbox import DeliveryError, Outgoing
@@ -88,14 +89,19 @@ class SlackBridge:
     def _create(self, *, key: str, title: str, body: str, reporter: str, channel: str, reply_to: str,
                 origin: str) -> None:
         now = self.clock()
-        with self.db.session() as session:
-            exists = session.scalar(select(Ticket.id).where(Ticket.source == "slack", Ticket.external_key == key))
-            if exists is not None:
-                log.info("Slack delivered %s again; already a ticket", key)
-                return
-            session.add(Ticket(source="slack", external_key=key, title=title, body=body, reporter=reporter,
-                               channel=channel, reply_to=reply_to, origin=origin, created_at=now, updated_at=now,
-                               state="new", revision=1))
+        try:
+            with self.db.session() as session:
+                exists = session.scalar(select(Ticket.id).where(Ticket.source == "slack", Ticket.external_key == key))
+                if exists is not None:
+                    log.info("Slack delivered %s again; already a ticket", key)
+                    return
+                session.add(Ticket(source="slack", external_key=key, title=title, body=body, reporter=reporter,
+                                   channel=channel, reply_to=reply_to, origin=origin, created_at=now, updated_at=now,
+                                   state="new", revision=1))
+        except IntegrityError:
+            # A retry raced the first delivery to the insert: the ticket exists once.
+            log.info("Slack delivered %s twice at once; already a ticket", key)
+            return
         self.wake()
 
 
