@@ -62,8 +62,9 @@ def run(app: AppContext, once: bool, as_json: bool) -> None:
                        f"delivered {summary.delivered}")
         return
     parts = ["local queue"] + (["Slack"] if service.slack else []) + (["Jira"] if service.jira_poller else [])
-    click.echo(f"payops running on {app.db.safe_url}: {', '.join(parts)}", err=True)
-    service.serve_forever()
+    service.serve_forever(on_started=lambda s: click.echo(
+        f"payops running on {app.db.safe_url}: {', '.join(parts)}; web {s.url} (SIGTERM or Ctrl-C stops it)",
+        err=True))
 
 
 @click.command()
