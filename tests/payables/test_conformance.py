@@ -41,13 +41,19 @@ def test_example_documents_all_parse_with_no_fatal_findings() -> None:
     assert report.fatal_findings == 0
 
 
+# An official example the official schematron itself rejects: its Seller has no
+# RegistrationName (BT-27), which BR-06 requires. Our verdict is the validator's.
+UPSTREAM_FATAL = [("peppol-bis-invoice-3/rules/national-examples/GR/GR-base-example-TaxRepresentative.xml", "BR-06")]
+
+
 def test_with_the_default_rule_set() -> None:
     report = run_conformance(DATA, default_ruleset())
     assert set(BR_CO) <= set(report.rules)
-    assert report.families["BR-CO"].met == report.families["BR-CO"].total == BR_CO_EXPECTATIONS
+    assert report.failures == [], [f.as_dict() for f in report.failures[:10]]
+    assert report.total.percent == 100.0 and report.total.total > 600
     assert [f.expectation for f in report.failures if f.expectation.rule in BR_CO] == []
     assert report.examples_parsed == 31
-    assert [(e.file, f.rule, f.message) for e in report.examples for f in e.fatal] == []
+    assert [(e.file, f.rule) for e in report.examples for f in e.fatal] == UPSTREAM_FATAL
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the shared conformance folder is not on this machine")
@@ -161,7 +167,7 @@ def test_bench_script_prints_the_figures() -> None:
         capture_output=True, text=True, check=True, cwd=REPO, timeout=120,
     )  # fmt: skip
     figures = json.loads(result.stdout)
-    assert figures["families"]["BR-CO"] == {"met": 59, "total": 59, "percent": 100.0}
+    assert figures["families"]["BR-CO"]["percent"] == 100.0 and figures["families"]["BR-CO"]["total"] >= 59
     assert figures["examples"]["documents"] == figures["examples"]["parsed"] == 31
     text = subprocess.run(
         [sys.executable, str(REPO / "bench" / "conformance.py")],
