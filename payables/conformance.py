@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +32,7 @@ from payables.formats.safe_xml import XmlRejected, parse_xml
 from payables.formats.ubl import invoice_from_ubl, ubl_record
 from payables.formats.ubl_model import read_ubl_document
 from payables.reference import MemoryReference
-from payables.rules.base import Finding, Needs, Problem, Rule, RuleContext, Severity
+from payables.rules.base import CheckResult, Finding, Needs, Problem, Rule, RuleContext, Severity
 from payables.rules.registry import RuleSet, default_ruleset
 
 VEFA_NS = "http://difi.no/xsd/vefa/validator/1.0"
@@ -157,8 +157,10 @@ def make_context() -> RuleContext:
 
 
 def run_rules(invoice: CanonicalInvoice, rules: Iterable[Rule], ctx: RuleContext) -> list[Finding]:
-    """The findings of `rules` on `invoice`; a rule that raises is reported as an incident."""
+    """The findings of `rules` on `invoice`; a rule that raises is reported as an incident.
+    Rules sharing a group (Rule.group) are worked out by one call, as the engine does."""
     findings: list[Finding] = []
+    groups: dict[int, Mapping[str, CheckResult] | Exception] = {}
     for rule in rules:
         if not rule.in_scope(invoice.geography or None, invoice.business_line or None):
             continue
@@ -167,7 +169,18 @@ def run_rules(invoice: CanonicalInvoice, rules: Iterable[Rule], ctx: RuleContext
         ):
             continue
         try:
-            result = rule.check(invoice, ctx)
+            if rule.group is None:
+                result = rule.check(invoice, ctx)
+            else:
+                if id(rule.group) not in groups:
+                    try:
+                        groups[id(rule.group)] = rule.group(invoice, ctx)
+                    except Exception as exc:
+                        groups[id(rule.group)] = exc
+                shared = groups[id(rule.group)]
+                if isinstance(shared, Exception):
+                    raise shared
+                result = shared.get(rule.id)
         except Exception as exc:  # the harness reports a broken rule, it does not stop
             findings.append(Finding(rule.id, Severity.INCIDENT, f"the rule raised {exc!r}", ""))
             continue

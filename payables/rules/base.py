@@ -7,7 +7,7 @@ with the offending values, and what the reader can do.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -80,6 +80,7 @@ class RuleContext:
 
 CheckResult = Problem | Iterable[Problem] | None
 Check = Callable[[CanonicalInvoice, RuleContext], CheckResult]
+Group = Callable[[CanonicalInvoice, RuleContext], Mapping[str, CheckResult]]
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,11 @@ class Rule:
     # When set, the result depends only on this key of the invoice (e.g. the vendor's ids),
     # so a batch computes it once per distinct key.
     memo_key: Callable[[CanonicalInvoice], Any] | None = None
+    # When set, one call of this function works out every rule sharing it (problems per
+    # rule id), and the rule set calls it once per invoice for all of them: a pack of a
+    # hundred schematron rules costs one call, not a hundred. `check` still gives the
+    # rule's own result.
+    group: Group | None = None
 
     def applies_to(self) -> str:
         """Applicability in words, as `payops rules` shows it."""
@@ -147,6 +153,7 @@ class RulePack:
         needs: Iterable[Needs] = (),
         ubl_only: bool = False,
         memo_key: Callable[[CanonicalInvoice], Any] | None = None,
+        group: Group | None = None,
     ) -> Callable[[Check], Check]:
         """Register the decorated function as a rule of this pack."""
 
@@ -165,6 +172,7 @@ class RulePack:
                     needs=frozenset(needs),
                     ubl_only=ubl_only,
                     memo_key=memo_key,
+                    group=group,
                 )
             )
             return check

@@ -20,6 +20,7 @@ from payables.rules.base import (
     Check,
     CheckResult,
     Finding,
+    Group,
     Needs,
     Problem,
     Rule,
@@ -48,16 +49,43 @@ class Evaluation:
     skipped: tuple[str, ...]  # rules that could not run: their reference data is not loaded
 
 
+_Call = tuple[Rule, Check, Callable[[CanonicalInvoice], bool] | None, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupCall:
+    """Rules worked out by one shared call (Rule.group), in the plan where the first was."""
+
+    group: Group
+    rules: tuple[Rule, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     run: tuple[Rule, ...]
     skipped: tuple[Rule, ...]
-    # (rule, check, applies_when) unpacked once: evaluate runs for every invoice.
-    calls: tuple[tuple[Rule, Check, Callable[[CanonicalInvoice], bool] | None, Any], ...] = ()
+    # (rule, check, applies_when, memo_key) unpacked once, or a group of rules: evaluate runs
+    # for every invoice.
+    calls: tuple[_Call | _GroupCall, ...] = ()
 
     @classmethod
     def of(cls, run: tuple[Rule, ...], skipped: tuple[Rule, ...]) -> _Plan:
-        return cls(run, skipped, tuple((r, r.check, r.applies_when, r.memo_key) for r in run))
+        return cls(run, skipped, plan_calls(run))
+
+
+def plan_calls(rules: Iterable[Rule]) -> tuple[_Call | _GroupCall, ...]:
+    calls: list[_Call | _GroupCall] = []
+    grouped: dict[int, list[Rule]] = {}
+    for r in rules:
+        if r.group is None:
+            calls.append((r, r.check, r.applies_when, r.memo_key))
+        elif id(r.group) in grouped:
+            grouped[id(r.group)].append(r)
+        else:
+            grouped[id(r.group)] = [r]
+            calls.append(_GroupCall(r.group, ()))  # its rules are filled in below
+    return tuple(_GroupCall(c.group, tuple(grouped[id(c.group)])) if isinstance(c, _GroupCall) else c
+                 for c in calls)
 
 
 def status_of(findings: Iterable[Finding]) -> Status:
@@ -117,7 +145,11 @@ class RuleSet:
         findings: list[Finding] = []
         skipped = [r.id for r in plan.skipped if r.applies_when is None or r.applies_when(invoice)]
         memo = ctx.memo
-        for rule, check, applies_when, memo_key in plan.calls:
+        for call in plan.calls:
+            if isinstance(call, _GroupCall):
+                self._run_group(call, invoice, ctx, findings)
+                continue
+            rule, check, applies_when, memo_key = call
             if applies_when is not None and not applies_when(invoice):
                 continue
             if memo_key is not None:
@@ -137,6 +169,26 @@ class RuleSet:
         if not findings:
             return Evaluation(Status.VALIDATED, (), tuple(skipped))
         return Evaluation(status_of(findings), tuple(findings), tuple(skipped))
+
+    @staticmethod
+    def _run_group(call: _GroupCall, invoice: CanonicalInvoice, ctx: RuleContext, findings: list[Finding]) -> None:
+        try:
+            results = call.group(invoice, ctx)
+        except Exception:  # as for one rule: hold the invoice, keep the batch
+            log.exception("rules %s failed on invoice %s", ", ".join(r.id for r in call.rules), invoice.invoice_number)
+            rule = call.rules[0]
+            findings.append(Finding(rule.id, Severity.HOLD,
+                                    f"payops could not complete checks {rule.id}... on this invoice (internal error)",
+                                    "The invoice is held for a person; support has the error in the logs."))
+            return
+        if not results:
+            return
+        for rule in call.rules:
+            result = results.get(rule.id)
+            if result is None or (rule.applies_when is not None and not rule.applies_when(invoice)):
+                continue
+            for problem in (result,) if isinstance(result, Problem) else result:
+                findings.append(Finding(rule.id, problem.severity or rule.severity, problem.message, problem.action))
 
     @staticmethod
     def _run(rule: Rule, check: Check, invoice: CanonicalInvoice, ctx: RuleContext) -> CheckResult:

@@ -455,5 +455,11 @@ RULES = (
     ("BR-CL-25", "Endpoint identifier scheme identifier MUST belong to the CEF EAS code list"),
     ("BR-CL-26", "Delivery location identifier scheme identifier MUST belong to the ISO 6523 ICD code list"),
 )  # fmt: skip
+def all_findings(inv: CanonicalInvoice, ctx: RuleContext) -> dict[str, tuple[Problem, ...]]:
+    """Every BR-CL rule at once (the rule set's group call)."""
+    doc = inv.ubl
+    return {} if doc is None else _scan(doc.root)
+
+
 for _id, _title in RULES:
-    PACK.rule(_id, Severity.BLOCK, _title, ubl_only=True)(_rule(_id))
+    PACK.rule(_id, Severity.BLOCK, _title, ubl_only=True, group=all_findings)(_rule(_id))

@@ -508,7 +508,13 @@ def node_rule(
         return findings(doc.root, doc).get(rule_id)
 
     check.__name__ = check.__qualname__ = "check_" + rule_id.replace("-", "_").lower()
-    pack.rule(rule_id, severity, title, ubl_only=True)(check)
+    pack.rule(rule_id, severity, title, ubl_only=True, group=all_findings)(check)
+
+
+def all_findings(inv: CanonicalInvoice, ctx: RuleContext) -> dict[str, list[Problem]]:
+    """Every rule of this module and en16931_decimals.py at once (the rule set's group call)."""
+    doc = inv.ubl
+    return {} if doc is None else findings(doc.root, doc)
 
 
 def _never(node: Element) -> bool:

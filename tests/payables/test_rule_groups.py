@@ -1,0 +1,42 @@
+"""Rules sharing a group are worked out by one call per invoice, with the same verdicts."""
+
+from __future__ import annotations
+
+from payables.canonical import Status
+from payables.conformance import run_rules
+from payables.rules.base import Needs, Problem, RulePack, Severity
+from payables.rules.registry import RuleSet
+from tests.factories import make_context, make_invoice
+
+
+def _pack(calls: list[str], *, fail: bool = False) -> RulePack:
+    pack = RulePack("grouped", "1")
+
+    def all_of(inv, ctx):  # type: ignore[no-untyped-def]
+        calls.append(inv.invoice_number)
+        if fail:
+            raise RuntimeError("boom")
+        return {"G-1": Problem("first", "fix one"), "G-3": [Problem("third a", "x"), Problem("third b", "y")]}
+
+    for rule_id in ("G-1", "G-2", "G-3"):
+        pack.rule(rule_id, Severity.BLOCK, rule_id, group=all_of)(lambda inv, ctx: None)
+    pack.rule("G-4", Severity.WARN, "alone")(lambda inv, ctx: Problem("alone", ""))
+    return pack
+
+
+def test_one_call_for_the_whole_group_and_every_finding_kept():
+    calls: list[str] = []
+    evaluation = RuleSet([_pack(calls)]).evaluate(make_invoice(), make_context(), frozenset(Needs))
+    assert calls == ["INV-2291"]
+    assert [(f.rule, f.message) for f in evaluation.findings] == [
+        ("G-1", "first"), ("G-3", "third a"), ("G-3", "third b"), ("G-4", "alone")]
+    assert evaluation.status == Status.REJECTED
+    calls.clear()
+    assert [f.rule for f in run_rules(make_invoice(), _pack(calls).rules, make_context())] == ["G-1", "G-3", "G-3", "G-4"]
+    assert calls == ["INV-2291"]
+
+
+def test_a_group_that_fails_holds_the_invoice_instead_of_losing_it():
+    evaluation = RuleSet([_pack([], fail=True)]).evaluate(make_invoice(), make_context(), frozenset(Needs))
+    assert evaluation.status == Status.ON_HOLD
+    assert evaluation.findings[0].severity == Severity.HOLD and "internal error" in evaluation.findings[0].message
