@@ -27,6 +27,7 @@ from payables.formats.ubl_model import (
     NS,
     DocumentKind,
     UblDocument,
+    clark,
     read_ubl_document,
     value_text,
 )
@@ -125,7 +126,7 @@ def _iso_date(text: str) -> date | None:
 def _text(parent: etree._Element | None, path: str) -> str:
     if parent is None:
         return ""
-    return value_text(parent.find(path, NS))
+    return value_text(parent.find(clark(path)))
 
 
 def _first(parent: etree._Element | None, *paths: str) -> str:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from lxml import etree
 
@@ -120,7 +121,16 @@ def value_text(node: etree._Element | None) -> str:
     """The string value of an element (comments excluded), XML whitespace stripped."""
     if node is None:
         return ""
+    if len(node) == 0:  # a leaf, as almost every UBL value is: its text is its value
+        return (node.text or "").strip(_XML_SPACE)
     return "".join(node.itertext()).strip(_XML_SPACE)
+
+
+@lru_cache(maxsize=512)
+def clark(path: str) -> str:
+    """`cac:Party/cbc:Name` in Clark notation: lxml finds it without mapping prefixes each call."""
+    return "/".join(f"{{{NS[step.split(':', 1)[0]]}}}{step.split(':', 1)[1]}" if ":" in step else step
+                    for step in path.split("/"))
 
 
 def xs_decimal(text: str) -> Decimal | None:
@@ -150,7 +160,7 @@ class _Reader:
         self.unreadable.append(f"line {node.sourceline}: {qname(node)} '{text}' is not {expected}")
 
     def amount(self, parent: etree._Element, path: str) -> Decimal | None:
-        node = parent.find(path, NS)
+        node = parent.find(clark(path))
         if node is None:
             return None
         text = value_text(node)
@@ -160,7 +170,7 @@ class _Reader:
         return value
 
     def boolean(self, parent: etree._Element, path: str) -> bool | None:
-        node = parent.find(path, NS)
+        node = parent.find(clark(path))
         if node is None:
             return None
         value = xs_boolean(value_text(node))
@@ -170,12 +180,12 @@ class _Reader:
 
 
 def _currency(parent: etree._Element, path: str) -> str:
-    node = parent.find(path, NS)
+    node = parent.find(clark(path))
     return (node.get("currencyID") or "").strip() if node is not None else ""
 
 
 def _text(parent: etree._Element, path: str) -> str:
-    return value_text(parent.find(path, NS))
+    return value_text(parent.find(clark(path)))
 
 
 def _lines(root: etree._Element, reader: _Reader) -> tuple[UblLine, ...]:
