@@ -74,6 +74,32 @@ def _amount(value: Decimal | None, currency: str) -> str:
     return f"{value} {currency}".strip()
 
 
+# VAT category code -> (rule id, check, whether the check also takes the invoice) of the rules
+# that only run on documents stating that category (every rule of this pack): filled in by
+# _register / _register_doc, read by all_findings.
+_BY_CODE: dict[str, list[tuple[str, Callable[..., Problem | Iterator[Problem] | None], bool]]] = {}
+
+
+def all_findings(inv: CanonicalInvoice, ctx: RuleContext) -> dict[str, tuple[Problem, ...]]:
+    """Every rule of the pack at once (the rule set's group call): the document's VAT facts are
+    read once, and only the families of the categories the document states are run (each rule
+    returns nothing on a document without its category, as its own check does)."""
+    doc = inv.ubl
+    if doc is None:
+        return {}
+    facts = vat_facts(doc)
+    found: dict[str, tuple[Problem, ...]] = {}
+    for code in facts.codes:
+        for rule_id, check, with_invoice in _BY_CODE.get(code, ()):
+            result = check(facts, inv) if with_invoice else check(facts)
+            if result is None:
+                continue
+            problems = (result,) if isinstance(result, Problem) else tuple(result)
+            if problems:
+                found[rule_id] = problems
+    return found
+
+
 def _register(
     rule_id: str, code: str, check: Callable[[VatFacts], Problem | Iterator[Problem] | None]
 ) -> None:
@@ -91,7 +117,10 @@ def _register(
     run.__name__ = run.__qualname__ = "check_" + rule_id.replace("-", "_").lower()
     run.__doc__ = TITLES[rule_id]
     rule_check: Check = run
-    PACK.rule(rule_id, Severity.BLOCK, TITLES[rule_id], ubl_only=True)(rule_check)
+    _BY_CODE.setdefault(code, []).append((rule_id, check, False))
+    PACK.rule(rule_id, Severity.BLOCK, TITLES[rule_id], ubl_only=True, group=all_findings)(
+        rule_check
+    )
 
 
 # -- -01: a category used on lines, allowances or charges has its VAT breakdown ---------------
@@ -711,7 +740,8 @@ def _register_doc(
 
     run.__name__ = run.__qualname__ = "check_" + rule_id.replace("-", "_").lower()
     run.__doc__ = TITLES[rule_id]
-    PACK.rule(rule_id, Severity.BLOCK, TITLES[rule_id], ubl_only=True)(run)
+    _BY_CODE.setdefault(code, []).append((rule_id, check, True))
+    PACK.rule(rule_id, Severity.BLOCK, TITLES[rule_id], ubl_only=True, group=all_findings)(run)
 
 
 TITLES = {

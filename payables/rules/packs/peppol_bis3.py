@@ -1163,6 +1163,18 @@ def _rule(rule_id: str) -> Callable[[CanonicalInvoice, RuleContext], tuple[Probl
     return check
 
 
+def all_findings(inv: CanonicalInvoice, ctx: RuleContext) -> dict[str, tuple[Problem, ...]]:
+    """Every rule of this pack at once (the rule set's group call): one pass over the document."""
+    doc = inv.ubl
+    if doc is None:
+        return {}
+    root = doc.root
+    if _last[0] is not root:
+        _last[:] = [root, _scan(root)]
+    results: dict[str, tuple[Problem, ...]] = _last[1]
+    return results
+
+
 def _fix(what: str) -> str:
     return f"{_ASK} {what}{_PEPPOL}"
 
@@ -1233,4 +1245,4 @@ RULES: dict[str, tuple[Severity, str, str]] = {
 }  # fmt: skip
 ACTIONS = {rule_id: action for rule_id, (_, _, action) in RULES.items()}
 for _id, (_severity, _title, _) in RULES.items():
-    PACK.rule(_id, _severity, _title, ubl_only=True)(_rule(_id))
+    PACK.rule(_id, _severity, _title, ubl_only=True, group=all_findings)(_rule(_id))

@@ -416,7 +416,13 @@ def _register(rule_id: str, severity: Severity, title: str) -> None:
 
     check.__name__ = check.__qualname__ = "check_" + rule_id.replace("-", "_").lower()
     check.__doc__ = title
-    PACK.rule(rule_id, severity, title, ubl_only=True)(check)
+    PACK.rule(rule_id, severity, title, ubl_only=True, group=all_findings)(check)
+
+
+def all_findings(inv: CanonicalInvoice, ctx: RuleContext) -> Results:
+    """Every rule of this pack at once (the rule set's group call): nothing, at once, on a
+    document of a country the pack is not for."""
+    return results(inv)
 
 
 for _rule in RULES:
