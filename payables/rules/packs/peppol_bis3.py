@@ -21,7 +21,7 @@ What is kept from the schematron:
   u:gln, u:mod11, u:mod97-0208, u:checkCodiceIPA, u:checkCF, u:checkPIVAseIT, u:checkSEOrgnr
   and u:abn are reimplemented digit for digit;
 - which documents: only those that claim PEPPOL BIS Billing 3.0 or EHF 3.0, or state no
-  specification identifier (`claims_peppol_billing`), as a PEPPOL validator picks this
+  specification identifier (`_peppol_scope.claims_peppol_billing`), as a PEPPOL validator picks this
   schematron by the specification identifier; so R004 fires on an EHF 3.0 identifier or on one
   that names PEPPOL billing 3.0 without starting with the PEPPOL identifier, not on a plain
   EN 16931 invoice;
@@ -55,6 +55,7 @@ from payables.canonical import CanonicalInvoice
 from payables.formats.ubl_model import CAC_NS, CBC_NS, CREDIT_NOTE_NS, INVOICE_NS, qname, xs_decimal
 from payables.rules.base import Problem, RuleContext, RulePack, Severity
 from payables.rules.packs import peppol_bis3_data as codes
+from payables.rules.packs._peppol_scope import claims_peppol_billing
 
 PACK = RulePack(
     "peppol-bis3",
@@ -122,8 +123,6 @@ _CREDIT_NOTE = f"{{{CREDIT_NOTE_NS}}}CreditNote"
 _WS = re.compile(r"[ \t\r\n]+")
 _XML_SPACE = " \t\r\n"
 _PROFILE = re.compile(r"urn:fdc:peppol.eu:2017:poacc:billing:([0-9]{2}):1.0")
-_PEPPOL_BILLING = "urn:fdc:peppol.eu:2017:poacc:billing:3.0"
-_EHF = "urn:www.difi.no:ehf"
 _SPEC_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 _DIGITS = re.compile(r"[0-9]+")
 _XS_INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -1102,29 +1101,11 @@ def _empty(node: etree._Element) -> bool:
     return not "".join(node.itertext()).strip(_XML_SPACE)
 
 
-def claims_peppol_billing(root: etree._Element) -> bool:
-    """Whether the document is one PEPPOL BIS Billing 3.0 is for.
-
-    A PEPPOL validator picks this schematron by the specification identifier (BT-24,
-    cbc:CustomizationID): judged are documents whose identifier names PEPPOL BIS Billing 3.0
-    (`urn:fdc:peppol.eu:2017:poacc:billing:3.0`, also in the CIUS built on it) or its Norwegian
-    predecessor EHF 3.0 (`urn:www.difi.no:ehf`, replaced by PEPPOL BIS 3: PEPPOL-EN16931-R004
-    tells such a sender to use the PEPPOL identifier), and documents that have none (a bare
-    fragment, as in the unit tests). A plain EN 16931 invoice (`urn:cen.eu:en16931:2017`) or
-    another CIUS (XRechnung...) is not judged by these rules. The national PEPPOL packs select
-    alike (without the EHF identifier: their rules do not judge the identifier itself)."""
-    spec = _first(root, _CBC_CUSTOMIZATIONID)
-    if spec is None:
-        return True
-    value = _string(spec)
-    return _PEPPOL_BILLING in value or _EHF in value
-
-
 @lru_cache(maxsize=8)
 def _scan(root: etree._Element) -> dict[str, tuple[Problem, ...]]:
     """The problems of every rule of this pack in one document, by rule id."""
     found: Found = {}
-    if not claims_peppol_billing(root):
+    if not claims_peppol_billing(root, ehf=True):
         return {}
     doc = _Doc(root)
     if root.tag in (_INVOICE, _CREDIT_NOTE):

@@ -22,7 +22,7 @@ Cross-checked against the schematron itself (compiled to XSLT and run by Saxon-H
 30,000 mutated unit-test fragments and examples (with this pack and the Nordic one): the same
 number of findings per rule on every document the schematron does not stop on.
 
-Only documents for PEPPOL BIS Billing 3.0 are checked (`claims_peppol_billing`): a PEPPOL
+Only documents for PEPPOL BIS Billing 3.0 are checked (`_peppol_scope.claims_peppol_billing`): a PEPPOL
 validator picks this schematron by the specification identifier (BT-24), so a plain EN 16931
 invoice (urn:cen.eu:en16931:2017) or an XRechnung is not judged by it; a bare fragment that
 names no specification (the official unit tests) is.
@@ -45,6 +45,7 @@ from lxml import etree
 from payables.canonical import CanonicalInvoice
 from payables.formats.ubl_model import CAC_NS, CBC_NS, CREDIT_NOTE_NS, UblDocument
 from payables.rules.base import Check, Problem, RuleContext, RulePack, Severity
+from payables.rules.packs._peppol_scope import claims_peppol_billing
 from payables.rules.packs.en16931_core import normalize_space, string_value, xs_double
 
 PACK = RulePack(
@@ -494,22 +495,6 @@ def evaluate(root: Element) -> Found:
     return found
 
 
-PEPPOL_BILLING = "urn:fdc:peppol.eu:2017:poacc:billing:3.0"
-_CUSTOMIZATION = f"{{{CBC_NS}}}CustomizationID"
-
-
-def claims_peppol_billing(root: Element) -> bool:
-    """Whether the PEPPOL BIS Billing 3.0 schematron is the one for this document.
-
-    A PEPPOL validator picks it by the specification identifier (BT-24, cbc:CustomizationID),
-    which names PEPPOL BIS Billing 3.0 (or a CIUS built on it); a document naming another
-    specification (plain EN 16931 `urn:cen.eu:en16931:2017`, XRechnung...) is not checked
-    against PEPPOL national rules; one naming none (a bare unit-test fragment) is.
-    """
-    node = _child(root, _CUSTOMIZATION)
-    return node is None or PEPPOL_BILLING in string_value(node)
-
-
 def _child(node: Element | None, tag: str) -> Element | None:
     """The first child `tag` of `node` (iterchildren filters in C: cheaper than find())."""
     if node is not None:
@@ -552,8 +537,7 @@ def parties(doc: UblDocument) -> Parties:
     last_root, known = _last_parties
     if last_root is root:
         return known
-    spec = doc.customization_id  # "" when absent or empty: then look again
-    if PEPPOL_BILLING in spec or (spec == "" and claims_peppol_billing(root)):
+    if claims_peppol_billing(root):
         supplier, customer, norwegian = str(_PARTIES(root)).split("|")
         known = Parties(True, supplier, customer, norwegian == "true")
     else:

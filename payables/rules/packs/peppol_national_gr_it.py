@@ -15,7 +15,7 @@ schematron's `<let>` variables decide it:
   country to be exactly 'GR';
 - Italian rules: $supplierCountry = 'IT'.
 
-Only documents for PEPPOL BIS Billing 3.0 are checked (see `claims_peppol_billing`): a plain
+Only documents for PEPPOL BIS Billing 3.0 are checked (see `_peppol_scope.claims_peppol_billing`): a plain
 EN 16931 invoice (CustomizationID urn:cen.eu:en16931:2017) is not a PEPPOL BIS document, and
 a PEPPOL validator would not apply this schematron to it.
 
@@ -45,6 +45,7 @@ from lxml import etree
 from payables.canonical import CanonicalInvoice
 from payables.formats.ubl_model import CAC_NS, CBC_NS, NS, UblDocument
 from payables.rules.base import Problem, RuleContext, RulePack, Severity
+from payables.rules.packs._peppol_scope import claims_peppol_billing
 from payables.rules.packs.en16931_core import normalize_space, string_value
 
 PACK = RulePack(
@@ -77,7 +78,6 @@ ENDPOINT = _cbc("EndpointID")
 ID = _cbc("ID")
 DESCRIPTION = _cbc("DocumentDescription")
 ISSUE_DATE = _cbc("IssueDate")
-PEPPOL_BILLING = "urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 TAX_SCHEME_ID = "cac:TaxScheme/cbc:ID"
 POSTAL_COUNTRY = "cac:PostalAddress/cac:Country/cbc:IdentificationCode"
 SELLER_POSTAL_COUNTRY = "cac:AccountingSupplierParty/cac:Party/" + POSTAL_COUNTRY
@@ -197,13 +197,13 @@ _countries_of: list[object] = [None, _NOT_PEPPOL]  # [document, its Countries]
 def countries(doc: UblDocument) -> Countries:
     """The seller-side countries of `doc` (read once per document, shared by the national packs).
 
-    Only documents for PEPPOL BIS Billing 3.0 get countries (see `claims_peppol_billing`).
+    Only documents for PEPPOL BIS Billing 3.0 get countries (see `_peppol_scope.claims_peppol_billing`).
     """
     cached = _countries_of
     if cached[0] is doc:
         return cached[1]  # type: ignore[return-value]
     found = _NOT_PEPPOL
-    if claims_peppol_billing(doc):
+    if claims_peppol_billing(doc.root):
         seller_vat = rep_vat = postal = None
         for node in _SELLER_SIDE(doc.root):
             if node.tag == _IDENTIFICATION_CODE:
@@ -223,19 +223,6 @@ def countries(doc: UblDocument) -> Countries:
         found = Countries(supplier, seller, postal)
     cached[0], cached[1] = doc, found
     return found
-
-
-def claims_peppol_billing(doc: UblDocument) -> bool:
-    """Whether the document is one the PEPPOL BIS Billing 3.0 rules are for.
-
-    A PEPPOL validator picks the PEPPOL BIS schematron by the specification identifier
-    (BT-24, cbc:CustomizationID): PEPPOL BIS Billing 3.0 and the CIUS/extensions built on it
-    name `urn:fdc:peppol.eu:2017:poacc:billing:3.0` in it. A document that names another
-    specification (plain EN 16931 `urn:cen.eu:en16931:2017`, XRechnung...) is not checked
-    against PEPPOL national rules; one that names none (a bare fragment) is, as the unit tests do.
-    """
-    customization = doc.customization_id
-    return not customization or PEPPOL_BILLING in customization
 
 
 # --- per-document evaluation -------------------------------------------------------------------

@@ -20,7 +20,7 @@ digit functions are the schematron's: u:mod11 (Norwegian organisation numbers) a
 u:checkSEOrgnr (Luhn over the first nine digits of a Swedish organisation number). number()
 is XPath's (xs:double: blanks around, exponents and 'INF' are numbers, anything else NaN).
 
-Only documents for PEPPOL BIS Billing 3.0 are checked (see peppol_national_de.claims_peppol_billing):
+Only documents for PEPPOL BIS Billing 3.0 are checked (see _peppol_scope.claims_peppol_billing):
 the EN 16931 examples of Danish and Norwegian invoices (CustomizationID urn:cen.eu:en16931:2017)
 are not PEPPOL BIS documents and a PEPPOL validator would not judge them by these rules.
 Where the schematron reads one value from a path that could hold several (two VAT
