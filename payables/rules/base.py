@@ -178,3 +178,36 @@ class RulePack:
             return check
 
         return register
+
+
+class DocumentRules:
+    """Rules a pack works out together on a UBL document, once per document.
+
+    `compute(inv)` gives every rule's problems by rule id; it runs once per document (the
+    same UblDocument object: a tree changed and read again is judged again), and the rule
+    set calls it once for all the rules (`Rule.group`). Each rule's own `check` reads its
+    entry, so calling one rule alone gives the same answer.
+    """
+
+    def __init__(self, pack: RulePack, compute: Callable[[CanonicalInvoice], Mapping[str, CheckResult]]) -> None:
+        self.pack = pack
+        self._compute = compute
+        self._doc: object = None
+        self._found: Mapping[str, CheckResult] = {}
+
+    def findings(self, inv: CanonicalInvoice, ctx: RuleContext | None = None) -> Mapping[str, CheckResult]:
+        doc = inv.ubl
+        if doc is None:
+            return {}
+        if self._doc is not doc:
+            self._found = self._compute(inv)
+            self._doc = doc
+        return self._found
+
+    def rule(self, rule_id: str, severity: Severity, title: str, *, scope_note: str = "") -> None:
+        def check(inv: CanonicalInvoice, ctx: RuleContext) -> CheckResult:
+            return self.findings(inv).get(rule_id)
+
+        check.__name__ = check.__qualname__ = "check_" + rule_id.replace("-", "_").lower()
+        check.__doc__ = title
+        self.pack.rule(rule_id, severity, title, ubl_only=True, scope_note=scope_note, group=self.findings)(check)

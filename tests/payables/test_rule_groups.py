@@ -40,3 +40,25 @@ def test_a_group_that_fails_holds_the_invoice_instead_of_losing_it():
     evaluation = RuleSet([_pack([], fail=True)]).evaluate(make_invoice(), make_context(), frozenset(Needs))
     assert evaluation.status == Status.ON_HOLD
     assert evaluation.findings[0].severity == Severity.HOLD and "internal error" in evaluation.findings[0].message
+
+
+def test_document_rules_compute_once_per_document_and_each_check_agrees():
+    from payables.rules.base import DocumentRules
+    from tests.payables.test_en16931_totals import line, lmt, tax_total, ubl
+
+    computed: list[object] = []
+    pack = RulePack("doc-rules", "1")
+
+    def compute(inv):  # type: ignore[no-untyped-def]
+        computed.append(inv.ubl)
+        return {"D-1": [Problem("one", "fix")]}
+
+    rules = DocumentRules(pack, compute)
+    rules.rule("D-1", Severity.BLOCK, "first")
+    rules.rule("D-2", Severity.WARN, "second")
+    invoice = ubl(lmt(lines="10.00"), line("10.00"), tax_total("0.00"))
+    evaluation = RuleSet([pack]).evaluate(invoice, make_context(), frozenset(Needs))
+    assert [f.rule for f in evaluation.findings] == ["D-1"] and len(computed) == 1
+    assert pack.rules[0].check(invoice, make_context()) == [Problem("one", "fix")]
+    assert pack.rules[1].check(invoice, make_context()) is None and len(computed) == 1
+    assert RuleSet([pack]).evaluate(make_invoice(), make_context(), frozenset(Needs)).findings == ()  # not UBL

@@ -39,7 +39,7 @@ from lxml import etree
 
 from payables.canonical import CanonicalInvoice
 from payables.formats.ubl_model import CREDIT_NOTE_NS, INVOICE_NS, NS, UblDocument
-from payables.rules.base import Problem, RuleContext, RulePack, Severity
+from payables.rules.base import DocumentRules, Problem, RulePack, Severity
 from payables.rules.packs.en16931_core import normalize_space, string_value
 from payables.rules.packs.peppol_national_gr_it import _cac, _cbc, countries, where
 
@@ -88,18 +88,10 @@ def _add(found: Results, rule_id: str, message: str, action: str = _CORRECTED) -
     found.setdefault(rule_id, []).append(Problem(message, action))
 
 
-_last: list[object] = [None, _NONE]  # [document, the findings of this pack on it]
-
-
 def results(inv: CanonicalInvoice) -> Results:
-    """The findings of every rule of this pack on the document, computed once per document."""
+    """The findings of every rule of this pack on the document (DocumentRules keeps them)."""
     doc = inv.ubl
-    if doc is None:
-        return _NONE
-    last = _last
-    if last[0] is not doc:
-        last[0], last[1] = doc, _evaluate(doc)
-    return last[1]  # type: ignore[return-value]
+    return _NONE if doc is None else _evaluate(doc)
 
 
 def _evaluate(doc: UblDocument) -> Results:
@@ -403,27 +395,6 @@ RULES: tuple[tuple[str, Severity, str], ...] = (
 )
 
 
-def _register(rule_id: str, severity: Severity, title: str) -> None:
-    last = _last
-
-    def check(inv: CanonicalInvoice, ctx: RuleContext) -> list[Problem] | None:
-        doc = inv.ubl
-        if doc is None:
-            return None
-        if last[0] is not doc:
-            last[0], last[1] = doc, _evaluate(doc)
-        return last[1].get(rule_id)  # type: ignore[attr-defined, no-any-return]
-
-    check.__name__ = check.__qualname__ = "check_" + rule_id.replace("-", "_").lower()
-    check.__doc__ = title
-    PACK.rule(rule_id, severity, title, ubl_only=True, group=all_findings)(check)
-
-
-def all_findings(inv: CanonicalInvoice, ctx: RuleContext) -> Results:
-    """Every rule of this pack at once (the rule set's group call): nothing, at once, on a
-    document of a country the pack is not for."""
-    return results(inv)
-
-
+RULES_OF_PACK = DocumentRules(PACK, results)
 for _rule in RULES:
-    _register(*_rule)
+    RULES_OF_PACK.rule(*_rule)

@@ -41,7 +41,7 @@ from lxml import etree
 
 from payables.canonical import CanonicalInvoice
 from payables.formats.ubl_model import CAC_NS, CBC_NS, CREDIT_NOTE_NS, UblDocument
-from payables.rules.base import Check, Problem, RuleContext, RulePack, Severity
+from payables.rules.base import DocumentRules, Problem, RulePack, Severity
 from payables.rules.packs.en16931_core import normalize_space, string_value, xs_double
 from payables.rules.packs.peppol_national_de import parties
 
@@ -553,37 +553,12 @@ def _maybe_nordic_peppol(doc: UblDocument) -> bool:
 
 
 _NONE: Found = {}
-_last: tuple[Element | None, Found] = (None, _NONE)
-
-
-class _Seen:
-    """The last invoice asked about and its findings (a cheaper test than `findings`)."""
-
-    __slots__ = ("inv", "found")
-
-    def __init__(self) -> None:
-        self.inv: CanonicalInvoice | None = None
-        self.found: Found = _NONE
-
-
-_seen = _Seen()
-
-
 def findings(inv: CanonicalInvoice) -> Found:
-    """The findings of this pack on `inv`, computed once per document."""
-    global _last
+    """The findings of this pack on `inv` (DocumentRules keeps them for the document)."""
     doc = inv.ubl
     if doc is None:
         return _NONE
-    root = doc.root
-    last_root, found = _last
-    if last_root is root:
-        _seen.inv, _seen.found = inv, found
-        return found
-    found = (evaluate(root) or _NONE) if _maybe_nordic_peppol(doc) else _NONE
-    _last = (root, found)
-    _seen.inv, _seen.found = inv, found
-    return found
+    return (evaluate(doc.root) or _NONE) if _maybe_nordic_peppol(doc) else _NONE
 
 
 RULES: tuple[tuple[str, Severity, str, str], ...] = (
@@ -690,17 +665,6 @@ _SCOPES = {
 }
 
 
-def _register(rule_id: str, severity: Severity, title: str, scope: str) -> None:
-    def run(inv: CanonicalInvoice, ctx: RuleContext) -> list[Problem] | None:
-        if _seen.inv is inv:  # the rules of a document run one after the other
-            return _seen.found.get(rule_id)
-        return findings(inv).get(rule_id)
-
-    run.__name__ = run.__qualname__ = "check_" + rule_id.replace("-", "_").lower()
-    run.__doc__ = title
-    check: Check = run
-    PACK.rule(rule_id, severity, title, ubl_only=True, scope_note=_SCOPES[scope])(check)
-
-
-for _rule in RULES:
-    _register(*_rule)
+RULES_OF_PACK = DocumentRules(PACK, findings)
+for _id, _severity, _title, _scope in RULES:
+    RULES_OF_PACK.rule(_id, _severity, _title, scope_note=_SCOPES[_scope])
