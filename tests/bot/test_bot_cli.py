@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Database, Ticket, TicketMessage
-from tests.bot.scenario import seed_book
+from tests.bot.scenario import activate_vendor, seed_book
 from tests.factories import NOW
 from triage.service import create_ticket
 
@@ -102,3 +102,14 @@ def test_sigterm_in_a_burst_loses_nothing_and_answers_nothing_twice(env, tmp_pat
     assert new + answers == total and new > 0, "stopped mid-burst: the rest are still queued"
     payops(["run", "--once"], env, tmp_path)
     assert _counts(sqlite_url) == (0, 0, total)
+
+
+def test_redrive_moves_an_invoice_that_now_passes(env, tmp_path, sqlite_url):
+    stuck = subprocess.run(PAYOPS + ["redrive", "INV-2291", "--client", "C017", "--as", "ana"], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+    assert stuck.returncode == 0 and "stays rejected" in stuck.stdout and "VM-01" in stuck.stdout
+    db = Database(sqlite_url)
+    activate_vendor(db, tmp_path / "fix")
+    db.dispose()
+    moved = payops(["redrive", "INV-2291", "--client", "C017", "--as", "ana"], env, tmp_path)
+    assert "INV-2291: rejected -> validated" in moved.stdout
