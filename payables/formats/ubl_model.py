@@ -27,6 +27,13 @@ CAC_NS = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents
 CBC_NS = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 NS = {"ubl": INVOICE_NS, "cn": CREDIT_NOTE_NS, "cac": CAC_NS, "cbc": CBC_NS}
 
+# The cbc elements that carry an amount with a currencyID (the context of BR-CL-03 and of
+# PEPPOL-EN16931-R051 and CL007).
+AMOUNT_ELEMENTS = (
+    "Amount", "BaseAmount", "PriceAmount", "TaxAmount", "TaxableAmount", "LineExtensionAmount",
+    "TaxExclusiveAmount", "TaxInclusiveAmount", "AllowanceTotalAmount", "ChargeTotalAmount",
+    "PrepaidAmount", "PayableRoundingAmount", "PayableAmount",
+)
 _XS_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _XML_SPACE = " \t\r\n"
 

@@ -35,7 +35,7 @@ from functools import lru_cache
 from lxml import etree
 
 from payables.canonical import CanonicalInvoice
-from payables.formats.ubl_model import CAC_NS, CBC_NS, value_text, xs_boolean
+from payables.formats.ubl_model import AMOUNT_ELEMENTS, CAC_NS, CBC_NS, value_text, xs_boolean
 from payables.rules.base import Problem, RuleContext, RulePack, Severity
 from payables.rules.packs import en16931_codelists_data as codes
 
@@ -350,27 +350,12 @@ _CHILD_OF: dict[str, dict[str, _Handler]] = {
     },
 }
 
-_AMOUNTS = (  # the context of BR-CL-03
-    "Amount",
-    "BaseAmount",
-    "PriceAmount",
-    "TaxAmount",
-    "TaxableAmount",
-    "LineExtensionAmount",
-    "TaxExclusiveAmount",
-    "TaxInclusiveAmount",
-    "AllowanceTotalAmount",
-    "ChargeTotalAmount",
-    "PrepaidAmount",
-    "PayableRoundingAmount",
-    "PayableAmount",
-)
 _ANYWHERE: dict[str, _Handler] = {
     # element tag -> handler: contexts such as cbc:DocumentCurrencyCode
     f"{_CBC}InvoiceTypeCode": _type_code,
     f"{_CBC}CreditNoteTypeCode": _type_code,
     **dict.fromkeys(
-        (f"{_CBC}{name}" for name in _AMOUNTS),
+        (f"{_CBC}{name}" for name in AMOUNT_ELEMENTS),
         _currency_attribute,
     ),
     f"{_CBC}DocumentCurrencyCode": _element_code(

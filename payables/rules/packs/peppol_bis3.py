@@ -52,7 +52,15 @@ from functools import lru_cache
 from lxml import etree
 
 from payables.canonical import CanonicalInvoice
-from payables.formats.ubl_model import CAC_NS, CBC_NS, CREDIT_NOTE_NS, INVOICE_NS, qname, xs_decimal
+from payables.formats.ubl_model import (
+    AMOUNT_ELEMENTS,
+    CAC_NS,
+    CBC_NS,
+    CREDIT_NOTE_NS,
+    INVOICE_NS,
+    qname,
+    xs_decimal,
+)
 from payables.rules.base import Problem, RuleContext, RulePack, Severity
 from payables.rules.packs import peppol_bis3_data as codes
 from payables.rules.packs._peppol_scope import claims_peppol_billing
@@ -1054,24 +1062,9 @@ _VATEX_RULE = {
 }
 
 _Handler = Callable[[etree._Element, _Doc, Found], None]
-_AMOUNTS = (
-    "Amount",
-    "BaseAmount",
-    "PriceAmount",
-    "TaxAmount",
-    "TaxableAmount",
-    "LineExtensionAmount",
-    "TaxExclusiveAmount",
-    "TaxInclusiveAmount",
-    "AllowanceTotalAmount",
-    "ChargeTotalAmount",
-    "PrepaidAmount",
-    "PayableRoundingAmount",
-    "PayableAmount",
-)
 _DATES = ("IssueDate", "DueDate", "TaxPointDate", "StartDate", "EndDate", "ActualDeliveryDate")
 _HANDLERS: dict[str, _Handler] = {
-    **dict.fromkeys((f"{_CBC}{n}" for n in _AMOUNTS), _amount),
+    **dict.fromkeys((f"{_CBC}{n}" for n in AMOUNT_ELEMENTS), _amount),
     **dict.fromkeys((f"{_CBC}{n}" for n in _DATES), _date),
     _CBC_TAXCURRENCYCODE: _tax_currency,
     _CAC_PARTY: _party,

@@ -30,8 +30,7 @@ names no specification (the official unit tests) is.
 Speed: whether a document is German is decided once per document, by one precompiled XPath
 shared with the Nordic pack (`parties`); for any other document every rule of this pack is a
 dictionary look-up. For a German document all the rules are evaluated together in one pass,
-the first time one of them runs, and kept for that document only (keyed by the identity of its
-root, which the cache holds).
+the first time one of them runs, and kept for that document only (`DocumentRules`).
 """
 
 from __future__ import annotations

@@ -30,8 +30,7 @@ Speed: the seller-side countries are read once per document, in one precompiled 
 `peppol_national_gr_it.countries`, which both national packs share (a document whose
 CustomizationID is not PEPPOL BIS Billing 3.0 is not even read); the findings of the pack are
 computed together the first time one of its rules runs on a document and kept for that document
-only (the cache holds the very UblDocument object it answers for). On a document of another
-country each rule is an identity test and a dictionary look-up.
+only (`DocumentRules`). On a document of another country each rule is a dictionary look-up.
 """
 
 from __future__ import annotations

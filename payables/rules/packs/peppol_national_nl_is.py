@@ -20,12 +20,8 @@ Only documents for PEPPOL BIS Billing 3.0 are checked (as in peppol_national_gr_
 `claims_peppol_billing`): the EN 16931 examples of Dutch invoices with CustomizationID
 urn:cen.eu:en16931:2017 are not PEPPOL BIS documents and are not judged by NL-R rules.
 
-Speed: the seller-side countries are read once per document, in one precompiled XPath, by
-`peppol_national_gr_it.countries`, which both national packs share (a document whose
-CustomizationID is not PEPPOL BIS Billing 3.0 is not even read); the findings of the pack are
-computed together the first time one of its rules runs on a document and kept for that document
-only (the cache holds the very UblDocument object it answers for). On a document of another
-country each rule is an identity test and a dictionary look-up.
+Speed: as for the Greek and Italian pack (see `peppol_national_gr_it`), whose reading of the
+countries this pack shares.
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ identifiers, two PaymentIDs), the first in document order is read.
 
 Speed: whether a document can be Danish, Norwegian or Swedish is decided once per document
 from one precompiled XPath shared with the German pack (`parties`); for any other document
-every rule of this pack is a dictionary look-up. Otherwise all rules are evaluated together in one pass and kept for that document
-only (keyed by the identity of its root, which the cache holds).
+every rule of this pack is a dictionary look-up. Otherwise all rules are evaluated together in
+one pass and kept for that document only (`DocumentRules`).
 """
 
 from __future__ import annotations
