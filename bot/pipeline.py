@@ -81,8 +81,8 @@ class Pipeline:
         result = self.triager.triage(session, ticket, now=now, prepared=prepared)
         named = self._named_invoices(session, result.entities)
         about = set(result.entities.get("clients") or ()) | {i.client_id for i in named}
+        audience = self.policy.for_ticket(ticket.source, ticket.origin, ticket.reporter, ticket.channel)
         if result.labels["cut"].label == "customer":
-            audience = self.policy.for_ticket(ticket.source, ticket.origin, ticket.reporter, ticket.channel)
             about = {c for c in about if audience.may_see(c)}
         ticket.entities = {**result.entities, "link_clients": sorted(about)}
         category = result.labels["category"]
@@ -95,7 +95,7 @@ class Pipeline:
         is_inquiry = ticket.origin == "slash_command" or (
             category.label == "inquiry" and (not category.abstained or bool(result.entities.get("invoices"))))
         if is_inquiry:
-            outcome = self._answer(session, ticket, result, now)
+            outcome = self._answer(session, ticket, result, audience, now)
         else:
             outcome = self._escalate(session, ticket, result, stake, links, now)
         outcome.links = links
@@ -148,8 +148,8 @@ class Pipeline:
                                .where(TicketLink.ticket_id == ticket.id).order_by(TicketLink.id)).all()
         return [f"{key} ({reason})" for key, reason in rows]
 
-    def _answer(self, session: Session, ticket: Ticket, result: TriageResult, now: datetime) -> Outcome:
-        audience = self.policy.for_ticket(ticket.source, ticket.origin, ticket.reporter, ticket.channel)
+    def _answer(self, session: Session, ticket: Ticket, result: TriageResult, audience: Audience,
+                now: datetime) -> Outcome:
         inquiry = answer_inquiry(session, result.entities, audience, ruleset=self.ruleset, clock=self.clock)
         text = inquiry.text
         parent = session.get(Ticket, ticket.parent_id) if ticket.parent_id else None

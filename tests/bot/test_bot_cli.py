@@ -113,3 +113,16 @@ def test_redrive_moves_an_invoice_that_now_passes(env, tmp_path, sqlite_url):
     db.dispose()
     moved = payops(["redrive", "INV-2291", "--client", "C017", "--as", "ana"], env, tmp_path)
     assert "INV-2291: rejected -> validated" in moved.stdout
+
+
+def test_bad_input_gets_a_clear_error(env, tmp_path):
+    def fails(args: list[str], extra: dict[str, str] | None = None) -> str:
+        done = subprocess.run(PAYOPS + args, env={**env, **(extra or {})}, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode != 0
+        return done.stderr
+
+    assert "give exactly one of --client or --as" in fails(["ask", "why was INV-2291 not paid?"])
+    assert "no ticket LOCAL-999" in fails(["ticket", "show", "LOCAL-999"])
+    assert "SLACK_SIGNING_SECRET is not" in fails(["run", "--once"], {"SLACK_BOT_TOKEN": "xoxb-x"})
+    assert "xoxb-x" not in fails(["run", "--once"], {"SLACK_BOT_TOKEN": "xoxb-x"})
