@@ -9,6 +9,7 @@ from models.base import Base
 from models.db import Database, DatabaseError, default_database_url
 from models.ingestion import Batch, RawRecord
 from models.invoices import Finding, Invoice, InvoiceEvent, ValidationResult
+from models.playbooks import AuditEntry, Proposal
 from models.reference import Client, FxRate, PurchaseOrder, ReferenceVersion, Vendor, VendorChange
 from models.tickets import (
     LabelCorrection,
@@ -22,6 +23,7 @@ from models.tickets import (
 )
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "Batch",
     "Client",
@@ -32,6 +34,7 @@ __all__ = [
     "Invoice",
     "InvoiceEvent",
     "LabelCorrection",
+    "Proposal",
     "PurchaseOrder",
     "RawRecord",
     "ReferenceVersion",

@@ -50,6 +50,8 @@ class Invoice(Base):
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The latest re-validation; None while the verdict at ingestion (on the raw record) stands.
     last_validation_id: Mapped[int | None] = mapped_column(Integer)
+    # standard, or priority: expedited (an immediate-pay invoice at risk of its 2 hours).
+    payment_lane: Mapped[str] = mapped_column(String(12), default="standard", server_default="standard")
 
 
 Index("ix_invoices_status_client", Invoice.status, Invoice.client_id)

@@ -60,6 +60,8 @@ class Status(StrEnum):
     REJECTED = "REJECTED"
     ON_HOLD = "ON_HOLD"
     QUARANTINED = "QUARANTINED"
+    # Side state set by a person (through a playbook): a confirmed duplicate, never paid.
+    CANCELLED = "CANCELLED"
 
 
 class Outcome(StrEnum):

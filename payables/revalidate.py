@@ -8,8 +8,9 @@ with the versions it used, and compare with the verdict it got at ingestion.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from payables.canonical import CanonicalInvoice, Outcome, Status
 from payables.clock import Clock, system_clock
 from payables.errors import AmbiguousInvoice, InvoiceNotFound
 from payables.reference.database import reference_for
+from payables.reference.lookup import PurchaseOrderRef, VendorRef
 from payables.rules.base import Finding, InvoiceState, RuleContext, Severity
 from payables.rules.registry import RuleSet, default_ruleset
 from payables.store import INVOICE_COLUMNS
@@ -144,6 +146,40 @@ def latest_findings(session: Session, invoices: Sequence[Invoice]) -> dict[int, 
     return {invoice_id: tuple(items) for invoice_id, items in found.items()}
 
 
+@dataclass(frozen=True)
+class Adjustments:
+    """Changes a dry run judges an invoice under, on copies: nothing is written."""
+
+    invoice_fields: dict[str, Any] = field(default_factory=dict)
+    vendors: tuple[VendorRef, ...] = ()
+    purchase_orders: tuple[PurchaseOrderRef, ...] = ()
+    fx_rates: dict[tuple[str, date], Decimal] = field(default_factory=dict)
+
+
+def judge(
+    session: Session,
+    invoice: Invoice,
+    *,
+    adjust: Adjustments | None = None,
+    ruleset: RuleSet | None = None,
+    clock: Clock = system_clock,
+) -> Verdict:
+    """The verdict `invoice` gets today (after `adjust`, if given); records nothing."""
+    ruleset = ruleset or default_ruleset()
+    now = clock()
+    canonical = canonical_of(session, invoice)
+    if adjust is not None:
+        canonical = replace(canonical, **adjust.invoice_fields)
+    reference = reference_for(session.connection(), [canonical], exclude_invoice_id=invoice.id)
+    if adjust is not None:
+        reference.override(vendors=adjust.vendors, purchase_orders=adjust.purchase_orders, fx_rates=adjust.fx_rates)
+    state = InvoiceState(invoice.status, invoice.ingested_at, invoice.scheduled_at)
+    ctx = RuleContext(reference=reference, now=now, ingested_at=invoice.ingested_at, state=state)
+    evaluation = ruleset.evaluate(canonical, ctx, reference.loaded)
+    return Verdict(str(evaluation.status), evaluation.findings, ruleset.version, reference.version, now,
+                   evaluation.skipped)
+
+
 def revalidate(
     session: Session,
     invoice: Invoice,
@@ -152,32 +188,23 @@ def revalidate(
     clock: Clock = system_clock,
 ) -> Revalidation:
     """Judge `invoice` again under today's rules and reference data, and record the result."""
-    ruleset = ruleset or default_ruleset()
-    now = clock()
-    canonical = canonical_of(session, invoice)
-    conn = session.connection()
-    reference = reference_for(conn, [canonical], exclude_invoice_id=invoice.id)
-    state = InvoiceState(invoice.status, invoice.ingested_at, invoice.scheduled_at)
-    ctx = RuleContext(reference=reference, now=now, ingested_at=invoice.ingested_at, state=state)
-    evaluation = ruleset.evaluate(canonical, ctx, reference.loaded)
+    now_verdict = judge(session, invoice, ruleset=ruleset, clock=clock)
     result = ValidationResult(
         invoice_id=invoice.id, raw_record_id=invoice.raw_record_id, batch_id=None, kind="revalidation",
-        status=str(evaluation.status), validated_at=now, rules_version=ruleset.version,
-        reference_version=reference.version, skipped_rules=" ".join(evaluation.skipped),
+        status=now_verdict.status, validated_at=now_verdict.validated_at, rules_version=now_verdict.rules_version,
+        reference_version=now_verdict.reference_version, skipped_rules=" ".join(now_verdict.skipped),
     )
     session.add(result)
     session.flush()
     session.add_all(
         FindingRow(validation_id=result.id, raw_record_id=None, invoice_id=invoice.id, rule=f.rule, severity=str(f.severity),
                    message=f.message, action=f.action)
-        for f in evaluation.findings
+        for f in now_verdict.findings
     )
     invoice.last_validation_id = result.id
     history = list(session.scalars(
         select(InvoiceEvent).where(InvoiceEvent.invoice_id == invoice.id).order_by(InvoiceEvent.id)
     ))
-    now_verdict = Verdict(str(evaluation.status), evaluation.findings, ruleset.version,
-                          reference.version, now, evaluation.skipped)
     at_ingestion = ingestion_verdict(session, invoice)
     return Revalidation(invoice, at_ingestion, now_verdict, history)
 

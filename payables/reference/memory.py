@@ -54,6 +54,27 @@ class MemoryReference:
     def version(self) -> int:
         return self._version
 
+    def override(
+        self,
+        *,
+        vendors: Iterable[VendorRef] = (),
+        purchase_orders: Iterable[PurchaseOrderRef] = (),
+        fx_rates: dict[tuple[str, date], Decimal] | None = None,
+    ) -> None:
+        """Replace or add reference rows: a dry run judges an invoice as it would be after a
+        change to the vendor master, the POs or the rates, without writing the change."""
+        loaded = set(self._loaded)
+        for v in vendors:
+            self._vendors[v.vendor_id] = v
+            loaded.add(Needs.VENDORS)
+        for p in purchase_orders:
+            self._pos[p.po_number] = p
+            loaded.add(Needs.PURCHASE_ORDERS)
+        if fx_rates:
+            self._fx.update(fx_rates)
+            loaded.add(Needs.FX_RATES)
+        self._loaded = frozenset(loaded)
+
     def vendor(self, vendor_id: str) -> VendorRef | None:
         return self._vendors.get(vendor_id)
 

@@ -1,0 +1,1 @@
+"""One module per root cause; `playbooks.registry` finds every Playbook subclass here."""
