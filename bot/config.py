@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from playbooks.policy import ApprovalPolicy
 
 SECRET_ENV = {
     ("slack", "bot_token"): "SLACK_BOT_TOKEN",
@@ -115,6 +118,42 @@ class AccessSettings(BaseModel):
         return grants
 
 
+class PlaybookSettings(BaseModel):
+    """Remediation playbooks: who approves, what applies alone, where rates come from."""
+
+    # Who may approve a fix: user names or Slack user ids, and Slack user group ids.
+    approvers: list[str] = Field(default_factory=list)
+    approver_groups: list[str] = Field(default_factory=list)
+    # Playbook name (or "*") -> the highest risk (low, medium, high) it may apply at alone,
+    # once its measured agreement earns it; plans that move money or change bank data
+    # always need a person unless auto_apply_money is true.
+    auto_apply: dict[str, str] = Field(default_factory=lambda: {"*": "low"})
+    auto_apply_money: bool = False
+    # Playbook name -> approve (default) or shadow (record what it would do, do nothing).
+    modes: dict[str, str] = Field(default_factory=dict)
+    expiry_minutes: float = Field(default=240.0, gt=0)
+    min_samples: int = Field(default=20, ge=1)
+    min_agreement: float = Field(default=0.95, gt=0, le=1)
+    # A CSV of published rates (currency,date,rate_to_usd) the FX playbook backfills from.
+    fx_rate_file: Path | None = None
+    # An applying process's lease: a killed one's proposal is resumed after it.
+    lease_seconds: float = Field(default=300.0, gt=0)
+    # Propose the playbook of every triaged ticket with a known root cause.
+    propose: bool = True
+
+    def policy(self) -> ApprovalPolicy:
+        return ApprovalPolicy(
+            approvers=frozenset(self.approvers), approver_groups=frozenset(self.approver_groups),
+            auto_apply=dict(self.auto_apply), auto_apply_money=self.auto_apply_money, modes=dict(self.modes),
+            expiry=timedelta(minutes=self.expiry_minutes), min_samples=self.min_samples,
+            min_agreement=self.min_agreement)
+
+    @model_validator(mode="after")
+    def _valid_policy(self) -> PlaybookSettings:
+        self.policy()  # raises ValueError naming the bad entry
+        return self
+
+
 class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8700, ge=0, le=65535)
@@ -139,6 +178,7 @@ class Settings(BaseSettings):
     jira: JiraSettings = JiraSettings()
     access: AccessSettings = AccessSettings()
     web: WebSettings = WebSettings()
+    playbooks: PlaybookSettings = PlaybookSettings()
 
     @model_validator(mode="after")
     def _private_web(self) -> Settings:

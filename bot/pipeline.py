@@ -28,6 +28,7 @@ from models import Invoice, Ticket, TicketLink
 from payables.clock import Clock
 from payables.rules.codes import money
 from payables.rules.registry import RuleSet, default_ruleset
+from playbooks.runner import Runner, ticket_root_cause
 from triage.service import Prepared, Triager, TriageResult
 from triage.similar import Match
 
@@ -66,7 +67,9 @@ class Outcome:
 
 
 class Pipeline:
-    def __init__(self, triager: Triager, settings: Settings, *, clock: Clock, ruleset: RuleSet | None = None) -> None:
+    def __init__(self, triager: Triager, settings: Settings, *, clock: Clock, ruleset: RuleSet | None = None,
+                 runner: Runner | None = None) -> None:
+        self.runner = runner
         self.triager = triager
         self.settings = settings
         self.policy = AccessPolicy(settings.access)
@@ -99,6 +102,7 @@ class Pipeline:
         else:
             outcome = self._escalate(session, ticket, result, stake, links, now)
         outcome.links = links
+        self._propose_fix(session, ticket)
         labels = ["payops", f"payops-{category.label}", f"payops-{result.labels['root_cause'].label}"]
         jira_writeback(session, ticket, labels=labels, now=now,
                        transition=self.settings.jira.transitions.get(ticket.state, ""))
@@ -135,6 +139,16 @@ class Pipeline:
             jira_writeback(session, child, labels=["payops"], now=now,
                            transition=self.settings.jira.transitions.get(child.state, ""))
         return children
+
+    def _propose_fix(self, session: Session, ticket: Ticket) -> None:
+        """A ticket with a known root cause gets its playbook's diagnosis and plan (in this
+        transaction), shown to on-call for approval."""
+        if self.runner is None or not self.settings.playbooks.propose:
+            return
+        cause = ticket_root_cause(ticket)
+        if cause == "unknown" or self.runner.registry.for_root_cause(cause) is None:
+            return
+        self.runner.propose(session, ticket, requested_by=ticket.reporter or "payops", hand_off=False)
 
     def _named_invoices(self, session: Session, entities: dict[str, Any]) -> list[Invoice]:
         numbers = list(entities.get("invoices") or [])[:MAX_NAMED_INVOICES]

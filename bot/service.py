@@ -4,7 +4,8 @@ Always: the database, the local queue, the pipeline, the outbox and the web serv
 With Slack tokens: the bolt app (HTTP events on the web server, or Socket Mode). With a
 Jira URL: the poller and the Jira writer. One work loop takes tickets off the queue and
 delivers the outbox; it wakes when an event arrives and every `poll_seconds` otherwise.
-APScheduler runs the periodic jobs (Jira polling, the SLA clock).
+APScheduler runs the periodic jobs (Jira polling, the SLA clock, playbook expiry and resume).
+Approved playbook proposals are applied by the work loop (`playbooks.runner`).
 
 Shutdown (SIGTERM or SIGINT) stops taking tickets, lets the ticket in hand finish (its
 transaction commits whole or not at all), gives back the leases of tickets not started,
@@ -28,6 +29,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.config import Settings
 from bot.outbox import LocalSender, Sender, deliver_pending
 from bot.pipeline import Outcome, Pipeline
+from bot.remediation import build_runner
 from bot.sla_clock import cut_sla_alarms
 from bot.worker import Worker
 from models import Database
@@ -71,6 +73,7 @@ class RunSummary:
     processed: int = 0
     delivered: int = 0
     alarms: int = 0
+    applied: int = 0
 
 
 class Service:
@@ -81,7 +84,8 @@ class Service:
         self.db = db or Database(settings.database_url)
         self.clock = clock
         self.triager = triager or load_triager(settings)
-        self.pipeline = Pipeline(self.triager, settings, clock=clock)
+        self.runner = build_runner(self.db, settings, clock)
+        self.pipeline = Pipeline(self.triager, settings, clock=clock, runner=self.runner)
         self.worker = Worker(self.db, self.pipeline, worker_id=settings.worker_id, clock=clock,
                              lease=timedelta(seconds=settings.lease_seconds), max_attempts=settings.max_attempts,
                              on_outcome=on_outcome)
@@ -93,9 +97,11 @@ class Service:
         if settings.slack.enabled:
             from bot.slack_bridge import SlackBridge, SlackSender
 
-            self.slack = SlackBridge(settings.slack, self.db, clock, wake=self.wake)
+            self.slack = SlackBridge(settings.slack, self.db, clock, wake=self.wake, decide=self.decide,
+                                     approver_groups=tuple(settings.playbooks.approver_groups))
             slack_sender = SlackSender(self.slack.client)
-            self.senders.update(slack_thread=slack_sender, slack_channel=slack_sender, slack_response=slack_sender)
+            self.senders.update(slack_thread=slack_sender, slack_channel=slack_sender, slack_response=slack_sender,
+                                slack_update=slack_sender)
         if settings.jira.enabled:
             from bot.jira_bridge import JiraGateway, JiraPoller, JiraSender
 
@@ -131,6 +137,20 @@ class Service:
             self.wake()
         return cut
 
+    def decide(self, user: str, proposal_id: int, approve: bool, groups: tuple[str, ...]) -> tuple[bool, str]:
+        """An Approve/Reject click; the apply itself happens in the work loop."""
+        decision = self.runner.decide(proposal_id, user, approve=approve, groups=groups)
+        self.wake()
+        return decision.ok, decision.message
+
+    def remediate(self) -> int:
+        """Expire unanswered proposals, apply approved ones, resume any a crash cut short."""
+        try:
+            return self.runner.run_due()
+        except Exception:  # one bad proposal must not stop the loop; it is logged
+            log.exception("applying playbooks failed")
+            return 0
+
     def deliver(self) -> int:
         return deliver_pending(self.db, self.senders, self.clock)
 
@@ -139,10 +159,12 @@ class Service:
         summary = RunSummary(polled=self.poll_sources(), alarms=self.sla_clock())
         while True:
             processed = self.worker.drain(self._stop)
+            applied = self.remediate()
             delivered = self.deliver()
             summary.processed += processed
+            summary.applied += applied
             summary.delivered += delivered
-            if not (processed or delivered) or self._stop.is_set():
+            if not (processed or applied or delivered) or self._stop.is_set():
                 return summary
 
     # -- the long-running service ------------------------------------------------------
@@ -165,6 +187,8 @@ class Service:
             self.scheduler.add_job(self._poll_and_wake, "interval", seconds=self.settings.jira.poll_seconds,
                                    id="jira-poll", max_instances=1, coalesce=True)
         self.scheduler.add_job(self.sla_clock, "interval", minutes=1, id="sla-clock", max_instances=1, coalesce=True)
+        # Expiry of unanswered proposals, and resuming applies a crash cut short.
+        self.scheduler.add_job(self.wake, "interval", seconds=30, id="playbooks", max_instances=1, coalesce=True)
         self.scheduler.start()
         loop = threading.Thread(target=self._work_loop, name="payops-work", daemon=True)
         loop.start()
@@ -180,6 +204,7 @@ class Service:
             try:
                 self.worker.drain(self._stop)
                 if not self._stop.is_set():
+                    self.remediate()
                     self.deliver()
             except Exception:  # the loop must outlive any one failure; the cause is logged
                 log.exception("work loop pass failed")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.config import SlackSettings
 from bot.outbox import DeliveryError, Outgoing
+from bot.proposal_view import APPROVE, REJECT
 from models import Database, Ticket
 from payables.clock import Clock
 
@@ -37,9 +39,19 @@ def _first_line(text: str, limit: int = 120) -> str:
     return line[:limit]
 
 
+# Decides a proposal for a Slack user: (user, proposal id, approve?, the user's groups)
+# -> (accepted?, what to tell the user).
+Decide = Callable[[str, int, bool, tuple[str, ...]], tuple[bool, str]]
+GROUPS_TTL = 300.0
+
+
 class SlackBridge:
-    def __init__(self, settings: SlackSettings, db: Database, clock: Clock, *, wake: Callable[[], None]) -> None:
+    def __init__(self, settings: SlackSettings, db: Database, clock: Clock, *, wake: Callable[[], None],
+                 decide: Decide | None = None, approver_groups: tuple[str, ...] = ()) -> None:
         assert settings.bot_token is not None
+        self.decide = decide
+        self.approver_groups = approver_groups
+        self._groups: dict[str, tuple[float, frozenset[str]]] = {}
         self.settings = settings
         self.db = db
         self.clock = clock
@@ -74,6 +86,52 @@ class SlackBridge:
             self._create(key=f"cmd:{command['trigger_id']}", title=f"/invoice {text}",
                          body=f"Why was invoice {text} not paid?", reporter=command["user_id"],
                          channel=command["channel_id"], reply_to=command["response_url"], origin="slash_command")
+
+        @self.app.action(APPROVE)
+        def on_approve(ack: Ack, body: dict[str, Any]) -> None:
+            ack()
+            self._decide(body, approve=True)
+
+        @self.app.action(REJECT)
+        def on_reject(ack: Ack, body: dict[str, Any]) -> None:
+            ack()
+            self._decide(body, approve=False)
+
+    def groups_of(self, user: str) -> tuple[str, ...]:
+        """The approver groups `user` is in (Slack user groups, looked up every 5 minutes)."""
+        found = []
+        for group in self.approver_groups:
+            at, members = self._groups.get(group, (0.0, frozenset()))
+            if time.monotonic() - at > GROUPS_TTL:
+                try:
+                    members = frozenset(self.client.usergroups_users_list(usergroup=group).get("users") or [])
+                except (SlackApiError, SlackRequestError, OSError) as exc:
+                    log.warning("cannot read Slack user group %s: %s", group, exc)
+                    members = frozenset()
+                self._groups[group] = (time.monotonic(), members)
+            if user in members:
+                found.append(group)
+        return tuple(found)
+
+    def _decide(self, body: dict[str, Any], *, approve: bool) -> None:
+        """A click on Approve or Reject: decided by the runner; a refusal is told privately."""
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        try:
+            proposal_id = int(body["actions"][0]["value"])
+        except (KeyError, IndexError, ValueError):
+            log.warning("button click without a proposal id from %s", user)
+            return
+        if self.decide is None:
+            ok, message = False, "payops is not set up to take decisions here"
+        else:
+            ok, message = self.decide(user, proposal_id, approve, self.groups_of(user))
+        if not ok and channel:
+            try:
+                self.client.chat_postEphemeral(channel=channel, user=user, text=message)
+            except (SlackApiError, SlackRequestError, OSError) as exc:
+                log.warning("cannot tell %s why their click was refused: %s", user, exc)
+        self.wake()
 
     def _record(self, event: dict[str, Any], *, origin: str, bot_user_id: str | None) -> None:
         if event.get("bot_id") or event.get("subtype") or (bot_user_id and event.get("user") == bot_user_id):
@@ -142,6 +200,10 @@ class SlackSender:
                 found = self._already_in_thread(message)
                 if found:
                     return found
+            if message.destination == "slack_update":
+                updated = self.client.chat_update(channel=p["channel"], ts=p["ts"], text=message.text,
+                                                  blocks=p.get("blocks"))
+                return str(updated["ts"])
             if message.destination in ("slack_thread", "slack_channel"):
                 posted = self.client.chat_postMessage(channel=p["channel"], thread_ts=p.get("thread_ts"),
                                                       text=message.text, blocks=p.get("blocks"))

@@ -154,6 +154,8 @@ class Adjustments:
     vendors: tuple[VendorRef, ...] = ()
     purchase_orders: tuple[PurchaseOrderRef, ...] = ()
     fx_rates: dict[tuple[str, date], Decimal] = field(default_factory=dict)
+    # Other invoices' statuses (by id) as the plan leaves them.
+    statuses: dict[int, str] = field(default_factory=dict)
 
 
 def judge(
@@ -172,7 +174,8 @@ def judge(
         canonical = replace(canonical, **adjust.invoice_fields)
     reference = reference_for(session.connection(), [canonical], exclude_invoice_id=invoice.id)
     if adjust is not None:
-        reference.override(vendors=adjust.vendors, purchase_orders=adjust.purchase_orders, fx_rates=adjust.fx_rates)
+        reference.override(vendors=adjust.vendors, purchase_orders=adjust.purchase_orders, fx_rates=adjust.fx_rates,
+                           statuses=adjust.statuses)
     state = InvoiceState(invoice.status, invoice.ingested_at, invoice.scheduled_at)
     ctx = RuleContext(reference=reference, now=now, ingested_at=invoice.ingested_at, state=state)
     evaluation = ruleset.evaluate(canonical, ctx, reference.loaded)

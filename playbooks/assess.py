@@ -116,7 +116,10 @@ def dry_run(ctx: Context, invoices: Sequence[Invoice], changes: Sequence[Change]
     rows = []
     for inv in invoices:
         before = ctx.verdict(inv)
-        after = ctx.simulate(inv, changes)
+        # An invoice the plan re-drives is judged at its step, with the changes before it
+        # in place (as applying will judge it), not with the ones after it.
+        own = next((i for i, c in enumerate(changes) if c.invoice_id == inv.id), len(changes))
+        after = ctx.simulate(inv, [c for c in changes[:own]] + [c for c in changes[own:] if c.invoice_id is None])
         rows.append({"invoice_id": inv.id, "invoice_number": inv.invoice_number, "client_id": inv.client_id,
                      "vendor_id": inv.vendor_id, "stored_status": inv.status,
                      "before": _verdict_dict(before), "after": _verdict_dict(after)})

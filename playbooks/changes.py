@@ -229,7 +229,9 @@ class InvoiceStatus(Change):
         self._move(run, self.before, f"rolled back: {self.reason}")
 
     def simulate(self, session: Session, invoice: Invoice, adjust: Adjustments) -> Adjustments:
-        return adjust
+        # The invoice judged is its own subject (excluded from duplicate checks); any other
+        # moved by the plan is seen in its new status.
+        return replace(adjust, statuses={**adjust.statuses, self.invoice: self.after})
 
 
 INVOICE_FIELDS = ("po_number", "payment_lane", "vendor_tax_id", "vendor_iban")

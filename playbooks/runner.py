@@ -95,12 +95,12 @@ class Runner:
     # -- proposing ---------------------------------------------------------------------------
 
     def propose(self, session: Session, ticket: Ticket, *, requested_by: str | None = None,
-                root_cause: str | None = None) -> Proposal:
+                root_cause: str | None = None, hand_off: bool = True) -> Proposal | None:
         """Diagnose `ticket` and record what its playbook would do; the caller commits.
 
         A ticket with an open proposal gets that one back (proposing is idempotent). When
         the playbook finds its root cause not borne out, or nothing to do, the ticket is
-        handed to a person with the diagnosis so far.
+        handed to a person with the diagnosis so far (or, without `hand_off`, None).
         """
         cause = root_cause or ticket_root_cause(ticket)
         playbook = self.registry.for_root_cause(cause) or self.registry.for_root_cause("unknown")
@@ -118,6 +118,8 @@ class Runner:
             plan = None
         if plan is None and playbook.root_cause != "unknown":
             ctx.prior = (playbook, diagnosis)
+            if not hand_off:
+                return None
             handoff = self.registry.for_root_cause("unknown")
             assert handoff is not None
             playbook = handoff

@@ -11,6 +11,7 @@ from bot.cli import (
     bot_commands,
     demo_commands,
     engine_commands,
+    playbook_commands,
     reference_commands,
     triage_commands,
 )
@@ -35,7 +36,8 @@ def cli(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
     ctx.obj = AppContext(database_url)
 
 
-for module in (engine_commands, reference_commands, demo_commands, triage_commands, bot_commands):
+for module in (engine_commands, reference_commands, demo_commands, triage_commands, bot_commands,
+               playbook_commands):
     module.register(cli)
 
 

@@ -59,6 +59,7 @@ def run(app: AppContext, once: bool, as_json: bool) -> None:
             echo_json(summary.__dict__)
         else:
             click.echo(f"polled {summary.polled}, alarms cut {summary.alarms}, processed {summary.processed}, "
+                       f"playbook proposals applied or expired {summary.applied}, "
                        f"delivered {summary.delivered}")
         return
     parts = ["local queue"] + (["Slack"] if service.slack else []) + (["Jira"] if service.jira_poller else [])

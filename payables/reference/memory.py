@@ -60,9 +60,20 @@ class MemoryReference:
         vendors: Iterable[VendorRef] = (),
         purchase_orders: Iterable[PurchaseOrderRef] = (),
         fx_rates: dict[tuple[str, date], Decimal] | None = None,
+        statuses: dict[int, str] | None = None,
     ) -> None:
         """Replace or add reference rows: a dry run judges an invoice as it would be after a
-        change to the vendor master, the POs or the rates, without writing the change."""
+        change to the vendor master, the POs, the rates or other invoices' statuses (one
+        released earlier in a plan may make the next a duplicate), without writing it."""
+        if statuses:
+            for existing in list(self._by_key.values()):
+                if existing.invoice_id in statuses:
+                    moved = ExistingInvoice(existing.invoice_id, existing.client_id, existing.vendor_id,
+                                            existing.invoice_number, statuses[existing.invoice_id],
+                                            existing.earlier_in_file)
+                    self._by_key[(moved.client_id, moved.vendor_id, moved.invoice_number)] = moved
+                    for bucket in self._by_total.values():
+                        bucket[:] = [moved if e.invoice_id == moved.invoice_id else e for e in bucket]
         loaded = set(self._loaded)
         for v in vendors:
             self._vendors[v.vendor_id] = v

@@ -14,7 +14,7 @@ from models import Invoice, VendorChange
 from payables.canonical import Status
 from payables.revalidate import latest_findings
 from playbooks.base import Check, Context, Diagnosis, Plan, Playbook
-from playbooks.changes import InvoiceStatus
+from playbooks.changes import Change, InvoiceStatus
 
 VENDOR_RULES = {"VM-01", "VM-02", "TAX-01", "BANK-01"}
 STOPPED = (Status.REJECTED, Status.ON_HOLD)
@@ -62,16 +62,24 @@ class RefreshVendorSnapshot(Playbook):
         invoices = [i for i in (ctx.session.get(Invoice, n) for n in diagnosis.invoice_ids) if i is not None]
         if not invoices:
             return None
-        changes = [InvoiceStatus(invoice=i.id, number=i.invoice_number, before=i.status, after=Status.VALIDATED,
-                                 reason="re-driven: passes under the refreshed vendor master", revalidate=True)
-                   for i in invoices]
-        return Plan(f"re-drive {len(changes)} invoice(s) that pass under the current vendor master", list(changes),
-                    [i.id for i in invoices], expected="each invoice VALIDATED, no vendor rule stops it")
+        changes: list[Change] = []
+        for inv in invoices:
+            # Judged in order with the earlier re-drives in place: releasing one invoice can
+            # make the next a duplicate suspect (DUP-02), and the plan must say so.
+            after = ctx.simulate(inv, changes).status
+            if after != inv.status:
+                changes.append(InvoiceStatus(invoice=inv.id, number=inv.invoice_number, before=inv.status,
+                                             after=after, reason="re-driven under the refreshed vendor master",
+                                             revalidate=True))
+        if not changes:
+            return None
+        return Plan(f"re-drive {len(changes)} invoice(s) under the current vendor master", changes,
+                    [i.id for i in invoices], expected="each invoice in the status the engine now gives it")
 
     def verify(self, ctx: Context, plan: Plan) -> list[Check]:
         checks = []
         for change in plan.changes:
             inv = ctx.session.get(Invoice, change.invoice_id)
-            ok = inv is not None and inv.status in (Status.VALIDATED, Status.SCHEDULED, Status.PAID)
-            checks.append(Check(f"{change.subject} is payable", ok, inv.status if inv else "missing"))
+            now = inv.status if inv is not None else "missing"
+            checks.append(Check(f"{change.subject} is {change.after_value}", now == change.after_value, now))
         return checks

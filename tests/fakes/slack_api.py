@@ -124,6 +124,8 @@ class FakeSlack:
         self._failures: dict[str, deque[_Failure]] = {}
         self._messages: list[tuple[str, dict[str, Any]]] = []
         self._users: dict[str, dict[str, Any]] = {}
+        # Slack user groups (e.g. an on-call group): id -> member user ids.
+        self.usergroups: dict[str, list[str]] = {}
         self._ts_sequence = _FIRST_TS_SEQUENCE
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -134,6 +136,7 @@ class FakeSlack:
             "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "reactions.add": self._reactions_add,
+            "usergroups.users.list": self._usergroups_users_list,
         }
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -410,6 +413,12 @@ class FakeSlack:
         message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
         text = message.get("text", "")
         return {"ok": True, "channel": channel, "ts": str(ts), "text": text, "message": message}
+
+    def _usergroups_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = str(params.get("usergroup") or "")
+        if group not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.usergroups[group])}
 
     def _chat_get_permalink(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts = params.get("channel"), params.get("message_ts")

@@ -61,4 +61,6 @@ def propose(book: Database, runner: Runner, ticket_id: int, **kw: Any) -> int:
     with book.session() as session:
         ticket = session.get(Ticket, ticket_id)
         assert ticket is not None
-        return runner.propose(session, ticket, **kw).id
+        proposal = runner.propose(session, ticket, **kw)
+        assert proposal is not None
+        return proposal.id

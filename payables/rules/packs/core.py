@@ -19,6 +19,8 @@ from payables.rules.idcheck import (
 
 PACK = RulePack("payops-core", "1", description="Rule catalogue v1: rules for every invoice")
 MAX_AGE = timedelta(days=365)
+# Invoices that will never be paid cannot be what another duplicates (DUP-02).
+NEVER_PAID = (Status.REJECTED, Status.CANCELLED)
 # Invoices are dated in the vendor's time zone; a date one day ahead of UTC is not "future".
 FUTURE_GRACE = timedelta(days=1)
 _AMOUNT_NAMES = {"net_amount": "net amount", "tax_amount": "tax amount", "total_amount": "total amount"}
@@ -150,7 +152,7 @@ def suspected_duplicate(inv: CanonicalInvoice, ctx: RuleContext) -> Problem | No
     twins = [
         e
         for e in ctx.reference.same_total_invoices(inv.vendor_id, inv.total_amount, inv.invoice_date)
-        if e.invoice_number != inv.invoice_number and e.status != Status.REJECTED
+        if e.invoice_number != inv.invoice_number and e.status not in NEVER_PAID
     ]
     if not twins:
         return None
