@@ -302,8 +302,9 @@ class Runner:
                 if where == DONE:
                     action, detail = "step_already_done", "found already applied (resumed or done by hand)"
                 else:
-                    _pause("in-step", step + 1)
                     change.apply(run)
+                    session.flush()
+                    _pause("in-step", step + 1)  # written, not committed
                     action, detail = "step_applied", ""
                 audit.record(session, at=self.clock(), actor=run.actor, action=action, proposal_id=p.id,
                              ticket_id=p.ticket_id, subject=f"step {step + 1}/{len(changes)}: {change.subject}",
