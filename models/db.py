@@ -63,7 +63,13 @@ class Database:
     def __init__(self, url: str | None = None, *, upgrade: bool = True, echo: bool = False) -> None:
         self.url = url or default_database_url()
         try:
-            self.engine: Engine = create_engine(self.url, echo=echo, future=True)
+            # SQLite: a write transaction takes the write lock when it begins (BEGIN
+            # IMMEDIATE, waiting up to busy_timeout) instead of at its first write to the
+            # main database. Otherwise a transaction that reads after writing to a temporary
+            # table (the engine's reference probes) fails at once with "database is locked"
+            # if another connection committed in between. Plain reads take no lock.
+            connect_args = {"isolation_level": "IMMEDIATE"} if self.url.startswith("sqlite") else {}
+            self.engine: Engine = create_engine(self.url, echo=echo, future=True, connect_args=connect_args)
         except (ArgumentError, ImportError) as exc:
             raise DatabaseError(f"cannot use database URL {self.safe_url}: {exc}") from exc
         if self.engine.dialect.name == "sqlite":

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from models import Invoice, VendorChange
 from payables.canonical import Status
-from payables.revalidate import latest_findings
+from payables.revalidate import ingestion_verdict, latest_findings
 from playbooks.base import Check, Context, Diagnosis, Plan, Playbook
 from playbooks.changes import Change, InvoiceStatus
 
@@ -32,8 +32,15 @@ class RefreshVendorSnapshot(Playbook):
             named += ctx.session.scalars(select(Invoice).where(Invoice.vendor_id.in_(sorted(vendors)),
                                                                Invoice.status.in_(STOPPED)).limit(200))
         unique = {i.id: i for i in named}
-        findings = latest_findings(ctx.session, list(unique.values()))
-        return [i for i in unique.values() if {f.rule for f in findings[i.id]} & VENDOR_RULES]
+        latest = latest_findings(ctx.session, list(unique.values()))
+
+        def rules(inv: Invoice) -> set[str]:
+            # The verdict that stopped it (at ingestion) and the latest one: an inquiry may
+            # have re-validated it since, under the master that has been fixed.
+            at_ingestion = ingestion_verdict(ctx.session, inv)
+            return {f.rule for f in latest[inv.id]} | {f.rule for f in (at_ingestion.findings if at_ingestion else ())}
+
+        return [i for i in unique.values() if rules(i) & VENDOR_RULES]
 
     def diagnose(self, ctx: Context) -> Diagnosis:
         invoices = self._candidates(ctx)
