@@ -20,7 +20,7 @@ from models import FxRate, Invoice
 from payables.reference.lookup import FX_LOOKBACK_DAYS
 from payables.revalidate import Verdict
 from playbooks.base import Context, Plan
-from playbooks.changes import Change
+from playbooks.changes import Change, InvoiceStatus
 
 RISKS = ("low", "medium", "high")
 # Money a plan may release before it counts as medium / high risk (USD-equivalent).
@@ -116,10 +116,11 @@ def dry_run(ctx: Context, invoices: Sequence[Invoice], changes: Sequence[Change]
     rows = []
     for inv in invoices:
         before = ctx.verdict(inv)
-        # An invoice the plan re-drives is judged at its step, with the changes before it
-        # in place (as applying will judge it), not with the ones after it.
-        own = next((i for i, c in enumerate(changes) if c.invoice_id == inv.id), len(changes))
-        after = ctx.simulate(inv, [c for c in changes[:own]] + [c for c in changes[own:] if c.invoice_id is None])
+        # An invoice the plan re-drives is judged at its status step, with every change
+        # before it in place (its own PO fix, say), as applying will judge it.
+        own = next((i for i, c in enumerate(changes) if c.invoice_id == inv.id and isinstance(c, InvoiceStatus)),
+                   len(changes))
+        after = ctx.simulate(inv, changes[:own])
         rows.append({"invoice_id": inv.id, "invoice_number": inv.invoice_number, "client_id": inv.client_id,
                      "vendor_id": inv.vendor_id, "stored_status": inv.status,
                      "before": _verdict_dict(before), "after": _verdict_dict(after)})

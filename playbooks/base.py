@@ -112,6 +112,8 @@ class Plan:
     expected: str = ""
     # An unanswered proposal expires at this time at the latest (an SLA deadline, say).
     deadline: datetime | None = None
+    # Sent when the plan is proposed, before anyone approves: a page that cannot wait.
+    announce: list[Change] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

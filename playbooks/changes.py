@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from models import FxRate, Invoice, InvoiceEvent, ReferenceVersion, Vendor, VendorChange
@@ -201,15 +201,18 @@ class InvoiceStatus(Change):
     def current(self, session: Session) -> Any:
         return _invoice(session, self.invoice).status
 
-    def _move(self, run: ApplyContext, to: str, reason: str) -> None:
+    def _move(self, run: ApplyContext, to: str, reason: str, *, restoring: bool = False) -> None:
         inv = _invoice(run.session, self.invoice)
         now = run.clock()
-        run.session.add(InvoiceEvent(invoice_id=inv.id, at=now, from_status=inv.status, to_status=to,
-                                     reason=reason, actor=run.actor[:64]))
         if to == Status.SCHEDULED:
-            inv.scheduled_at = now
+            # Put back where it was, the time it was scheduled is the one SLA-01 judges.
+            earlier = run.session.scalar(select(func.max(InvoiceEvent.at)).where(
+                InvoiceEvent.invoice_id == inv.id, InvoiceEvent.to_status == Status.SCHEDULED)) if restoring else None
+            inv.scheduled_at = earlier or now
         elif inv.status == Status.SCHEDULED:
             inv.scheduled_at = None
+        run.session.add(InvoiceEvent(invoice_id=inv.id, at=now, from_status=inv.status, to_status=to,
+                                     reason=reason, actor=run.actor[:64]))
         inv.status, inv.updated_at = to, now
 
     def apply(self, run: ApplyContext) -> None:
@@ -226,7 +229,11 @@ class InvoiceStatus(Change):
         self._move(run, self.after, self.reason)
 
     def revert(self, run: ApplyContext) -> None:
-        self._move(run, self.before, f"rolled back: {self.reason}")
+        self._move(run, self.before, f"rolled back: {self.reason}", restoring=True)
+        if self.revalidate:
+            # The re-drive recorded a verdict; record today's again so that the invoice's
+            # findings match the status it is back in (answers read them).
+            revalidate(run.session, _invoice(run.session, self.invoice), ruleset=run.ruleset, clock=run.clock)
 
     def simulate(self, session: Session, invoice: Invoice, adjust: Adjustments) -> Adjustments:
         # The invoice judged is its own subject (excluded from duplicate checks); any other

@@ -71,8 +71,9 @@ def ticket_root_cause(ticket: Ticket) -> str:
 
 def plan_of(proposal: Proposal) -> Plan:
     stored = proposal.plan
+    deadline = stored.get("deadline")
     return Plan(stored["summary"], [Change.from_dict(c) for c in stored["changes"]], list(stored["invoice_ids"]),
-                stored.get("expected", ""))
+                stored.get("expected", ""), datetime.fromisoformat(deadline) if deadline else None)
 
 
 class Runner:
@@ -139,6 +140,7 @@ class Runner:
         bank = any(c.changes_bank_data for c in plan.changes)
         stored = {"summary": plan.summary, "changes": [c.to_dict() for c in plan.changes],
                   "invoice_ids": [i.id for i in invoices], "expected": plan.expected,
+                  "deadline": plan.deadline.isoformat() if plan.deadline else None,
                   "diff": [c.describe() for c in plan.changes], "blast": blast.as_dict(), "risk_reasons": reasons,
                   "dry_run": dry_run(ctx, invoices, plan.changes)}
         mode, state, decided_by, note = self.policy.mode(playbook.name), "proposed", None, ""
@@ -152,10 +154,9 @@ class Runner:
             note = allowed.reason
             if allowed.allowed:
                 mode, state, decided_by = "auto", "approved", "policy"
-        deadline = plan.deadline
         expires = now + self.policy.expiry
-        if deadline is not None:
-            expires = min(expires, deadline)
+        if plan.deadline is not None and plan.deadline > now:
+            expires = min(expires, plan.deadline)
         proposal = Proposal(
             ticket_id=ticket.id, playbook=playbook.name, playbook_version=playbook.version, mode=mode, state=state,
             risk=risk, moves_money=moves_money, changes_bank_data=bank, summary=plan.summary,
@@ -172,6 +173,13 @@ class Runner:
         if decided_by == "policy":
             audit.record(session, at=now, actor="policy", action="approved", proposal_id=proposal.id,
                          ticket_id=ticket.id, subject=playbook.name, detail=note)
+        if state != "shadow":
+            run = ApplyContext(session, self.clock, f"playbook {playbook.name} #{proposal.id}", proposal.id, ticket,
+                               self.notifier, self.ruleset)
+            for change in plan.announce:
+                change.apply(run)
+                audit.record(session, at=now, actor=run.actor, action="announced", proposal_id=proposal.id,
+                             ticket_id=ticket.id, subject=change.subject, detail=getattr(change, "text", ""))
         self.notifier.proposal_changed(session, proposal, ticket)
         return proposal
 
@@ -274,7 +282,7 @@ class Runner:
             try:
                 self._apply_steps(proposal_id)
             except ChangeConflict as exc:
-                self._roll_back(proposal_id, f"stopped: {exc}")
+                self._stop(proposal_id, f"stopped: {exc}")
             else:
                 self._verify(proposal_id)
         with self.db.session() as session:
@@ -336,20 +344,46 @@ class Runner:
                 self.notifier.proposal_changed(session, p, ticket)
                 return
             failed = "; ".join(f"{c.what}: {c.detail}" for c in playbook_checks if not c.ok)
-            if playbook.on_verify_failure == "roll_forward":
-                run = self._run(session, p)
-                for change in playbook.safe_state(self.context(session, ticket), plan):
-                    if self._state(change, run) != DONE:
-                        change.apply(run)
-                        audit.record(session, at=now, actor=run.actor, action="rolled_forward", proposal_id=p.id,
-                                     ticket_id=p.ticket_id, subject=change.subject,
-                                     before={change.field_name: change.before_value},
-                                     after={change.field_name: change.after_value}, detail=playbook.safe_state_name)
-                p.state, p.finished_at, p.claimed_by, p.claimed_until = "failed", now, None, None
-                p.outcome = f"verification failed ({failed}); rolled forward to {playbook.safe_state_name}"
-                self.notifier.proposal_changed(session, p, ticket)
-                return
-        self._roll_back(proposal_id, f"verification failed: {failed}")
+        self._stop(proposal_id, f"verification failed: {failed}")
+
+    def _stop(self, proposal_id: int, why: str) -> None:
+        """Undo what was applied, or roll forward to the playbook's named safe state (a hold
+        that protects money is not undone because a later step could not be made)."""
+        with self.db.session() as session:
+            p = session.get(Proposal, proposal_id)
+            assert p is not None
+            playbook = self.registry.get(p.playbook)
+        if playbook.on_verify_failure == "roll_forward":
+            self._roll_forward(proposal_id, playbook, why)
+        else:
+            self._roll_back(proposal_id, why)
+
+    def _roll_forward(self, proposal_id: int, playbook: Playbook, why: str) -> None:
+        with self.db.session() as session:
+            p = session.get(Proposal, proposal_id, with_for_update=True)
+            assert p is not None
+            run = self._run(session, p)
+            now = self.clock()
+            skipped = []
+            for change in playbook.safe_state(self.context(session, run.ticket), plan_of(p)):
+                where = self._state(change, run)
+                if where == CONFLICT:
+                    # Someone changed it since: theirs stands, a person looks at it.
+                    skipped.append(f"{change.subject} {change.field_name}")
+                    continue
+                if where == DONE:
+                    continue
+                change.apply(run)
+                audit.record(session, at=now, actor=run.actor, action="rolled_forward", proposal_id=p.id,
+                             ticket_id=p.ticket_id, subject=change.subject,
+                             before={change.field_name: change.before_value},
+                             after={change.field_name: change.after_value}, detail=playbook.safe_state_name)
+            p.state, p.finished_at, p.claimed_by, p.claimed_until = "failed", now, None, None
+            p.outcome = f"{why}; rolled forward to {playbook.safe_state_name}" + (
+                f"; left as changed by someone else: {', '.join(skipped)}" if skipped else "")
+            audit.record(session, at=now, actor=run.actor, action="failed", proposal_id=p.id, ticket_id=p.ticket_id,
+                         subject=p.playbook, detail=p.outcome)
+            self.notifier.proposal_changed(session, p, run.ticket)
 
     def _roll_back(self, proposal_id: int, why: str) -> None:
         """Undo every applied change, newest first, in one transaction."""

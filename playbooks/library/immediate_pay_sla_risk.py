@@ -151,7 +151,13 @@ class ExpediteImmediatePay(Playbook):
                    if expedited else "page on-call: the at-risk invoice(s) are blocked, nothing to expedite")
         expected = ("each expedited invoice SCHEDULED in the priority lane; on-call paged" if expedited
                     else "on-call paged with the blocking rules")
-        return Plan(summary, changes, list(diagnosis.invoice_ids), expected=expected, deadline=deadline)
+        # The page goes out with the proposal: on-call must not learn of an SLA risk only
+        # once someone has approved the fix. The last step pages again with what was done.
+        announce: list[Change] = [Notice(audience="oncall_page", key="sla-risk",
+                                         text=f"{text}\nApprove the fix now: it expires at the deadline.")
+                                  ] if expedited else []  # a page-only plan pages at once anyway
+        return Plan(summary, changes, list(diagnosis.invoice_ids), expected=expected, deadline=deadline,
+                    announce=announce)
 
     def verify(self, ctx: Context, plan: Plan) -> list[Check]:
         checks = []

@@ -138,7 +138,7 @@ def test_valid_bank_details_go_to_a_person(
     assert _invoice(kraft, "INV-3000").status == Status.VALIDATED
 
 
-def test_a_payment_made_before_apply_rolls_back_every_hold(
+def test_a_payment_made_before_apply_stops_it_but_keeps_the_holds_already_placed(
         kraft: Database, make_runner: Callable[..., Runner], ticket_about: Callable[..., int]) -> None:
     runner = make_runner(clock=fixed_clock(LATER))
     pid = propose(kraft, runner, ticket_about("bank_details_invalid", invoices=("INV-B1",)))
@@ -147,9 +147,12 @@ def test_a_payment_made_before_apply_rolls_back_every_hold(
     with kraft.session() as session:  # paid meanwhile: the plan no longer describes the world
         session.scalars(select(Invoice).where(Invoice.invoice_number == "INV-B2")).one().status = Status.PAID
     p = runner.apply(pid)
-    assert p.state == "rolled_back" and "invoice INV-B2 status is 'PAID'" in p.outcome
-    assert _invoice(kraft, "INV-B1").status == Status.VALIDATED  # nothing half-done
-    assert _vendor_notices(kraft, pid) == []
+    # Undoing INV-B1's hold would release a payment to an invalid account: it stays held.
+    assert p.state == "failed" and "invoice INV-B2 status is 'PAID'" in p.outcome
+    assert "rolled forward to" in p.outcome
+    assert _invoice(kraft, "INV-B1").status == Status.ON_HOLD
+    assert _invoice(kraft, "INV-B2").status == Status.PAID  # theirs stands
+    assert _vendor_notices(kraft, pid) == []  # the step that tells the vendor was not reached
 
 
 class ReleasingNotifier(AuditOnlyNotifier):
@@ -172,4 +175,4 @@ def test_a_failed_verification_rolls_forward_to_held_rather_than_releasing_payme
     assert "invoice INV-B1 is on hold: VALIDATED" in p.outcome and "rolled forward to" in p.outcome
     assert _invoice(kraft, "INV-B1").status == Status.ON_HOLD  # held again, not released
     assert _invoice(kraft, "INV-B2").status == Status.ON_HOLD
-    assert _actions(kraft, pid)[-2:] == ["verify_failed", "rolled_forward"]
+    assert _actions(kraft, pid)[-3:] == ["verify_failed", "rolled_forward", "failed"]

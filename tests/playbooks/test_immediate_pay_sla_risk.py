@@ -69,11 +69,14 @@ def test_a_passing_invoice_is_scheduled_in_the_priority_lane_and_on_call_paged(
     assert runner.apply(pid).state == "verified"
     inv = _invoice(book, "INV-4400")
     assert (inv.status, inv.payment_lane, inv.scheduled_at) == (Status.SCHEDULED, "priority", AT_RISK)
-    [page] = _pages(book, pid)
+    # On-call is paged when the fix is proposed (the SLA cannot wait for someone to look),
+    # and again with what was done.
+    announced, page = _pages(book, pid)
+    assert "INV-4400" in announced and "Approve the fix now" in announced
     assert "INV-4400" in page and "expedited" in page and "59.50 EUR" in page
     actions = [a for a, _ in _audit(book, pid)]
-    assert actions == ["proposed", "approved", "applying", "step_applied", "step_applied", "notice",
-                       "step_applied", "verified"]
+    assert actions == ["proposed", "notice", "announced", "approved", "applying", "step_applied", "step_applied",
+                       "notice", "step_applied", "verified"]
     assert "15 min before its deadline" in _proposal(book, pid).outcome
 
 
@@ -155,5 +158,6 @@ def test_a_hold_after_approval_rolls_the_lane_back_and_pages_nobody(
     assert p.state == "rolled_back" and "is 'ON_HOLD'" in p.outcome
     inv = _invoice(book, "INV-4400")
     assert (inv.status, inv.payment_lane, inv.scheduled_at) == (Status.ON_HOLD, "standard", None)
-    assert _pages(book, pid) == []
+    [announced] = _pages(book, pid)  # the page at proposal only: nothing was expedited
+    assert "Approve the fix now" in announced
     assert [a for a, _ in _audit(book, pid)][-3:] == ["step_applied", "step_reverted", "rolled_back"]

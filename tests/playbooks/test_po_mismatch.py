@@ -170,9 +170,6 @@ def test_an_invoice_moved_by_hand_after_approval_rolls_the_re_match_back(
     assert done == [("step_applied", "step 1/2: invoice R-2"), ("step_reverted", "invoice R-2")]
 
 
-@pytest.mark.xfail(reason="playbooks.assess.dry_run judges an invoice 'at its step' by cutting the plan at the "
-                          "invoice's first change, which drops its own po_number change before the re-drive",
-                   strict=False)
 def test_the_dry_run_judges_a_re_matched_invoice_against_its_new_po(
         retail: Database, runner: Runner, ticket_about: Callable[..., int]) -> None:
     p = proposal(retail, propose(retail, runner, ticket_about("po_mismatch", invoices=("R-2",))))
