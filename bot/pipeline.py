@@ -97,12 +97,12 @@ class Pipeline:
         links = self._links(session, ticket)
         is_inquiry = ticket.origin == "slash_command" or (
             category.label == "inquiry" and (not category.abstained or bool(result.entities.get("invoices"))))
+        covered = self._propose_fix(session, ticket)
         if is_inquiry:
-            outcome = self._answer(session, ticket, result, audience, now)
+            outcome = self._answer(session, ticket, result, audience, now, covered)
         else:
             outcome = self._escalate(session, ticket, result, stake, links, now)
         outcome.links = links
-        self._propose_fix(session, ticket)
         labels = ["payops", f"payops-{category.label}", f"payops-{result.labels['root_cause'].label}"]
         jira_writeback(session, ticket, labels=labels, now=now,
                        transition=self.settings.jira.transitions.get(ticket.state, ""))
@@ -140,15 +140,16 @@ class Pipeline:
                            transition=self.settings.jira.transitions.get(child.state, ""))
         return children
 
-    def _propose_fix(self, session: Session, ticket: Ticket) -> None:
+    def _propose_fix(self, session: Session, ticket: Ticket) -> set[int]:
         """A ticket with a known root cause gets its playbook's diagnosis and plan (in this
-        transaction), shown to on-call for approval."""
+        transaction), shown to on-call for approval. Returns the invoices the plan covers."""
         if self.runner is None or not self.settings.playbooks.propose:
-            return
+            return set()
         cause = ticket_root_cause(ticket)
         if cause == "unknown" or self.runner.registry.for_root_cause(cause) is None:
-            return
-        self.runner.propose(session, ticket, requested_by=ticket.reporter or "payops", hand_off=False)
+            return set()
+        proposal = self.runner.propose(session, ticket, requested_by=ticket.reporter or "payops", hand_off=False)
+        return set(proposal.plan.get("invoice_ids") or ()) if proposal is not None else set()
 
     def _named_invoices(self, session: Session, entities: dict[str, Any]) -> list[Invoice]:
         numbers = list(entities.get("invoices") or [])[:MAX_NAMED_INVOICES]
@@ -163,7 +164,7 @@ class Pipeline:
         return [f"{key} ({reason})" for key, reason in rows]
 
     def _answer(self, session: Session, ticket: Ticket, result: TriageResult, audience: Audience,
-                now: datetime) -> Outcome:
+                now: datetime, covered: set[int]) -> Outcome:
         inquiry = answer_inquiry(session, result.entities, audience, ruleset=self.ruleset, clock=self.clock)
         text = inquiry.text
         parent = session.get(Ticket, ticket.parent_id) if ticket.parent_id else None
@@ -174,6 +175,8 @@ class Pipeline:
         customer_reply(session, ticket, key=f"answer:{rev}", kind="answer", text=text, now=now)
         for item in inquiry.redrivable:
             inv = item.invoice
+            if inv.id in covered:
+                continue  # a playbook proposal already offers on-call the re-drive
             oncall_note(session, ticket, key=f"redrive:{rev}:{inv.id}", kind="redrive_proposal", now=now,
                         channel=self.settings.slack.oncall_channel, title="Re-drive proposed",
                         text=(f"{inv.invoice_number} (client {inv.client_id}, vendor {inv.vendor_id}) is "
