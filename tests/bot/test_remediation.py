@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.config import PlaybookSettings
 from bot.pipeline import Pipeline
 from bot.remediation import build_runner
-from models import Database, Proposal, Ticket, TicketMessage
+from models import Database, Proposal, TicketMessage
 from payables.clock import fixed_clock
 from tests.bot.conftest import process
 from tests.bot.scenario import activate_vendor, seed_book
