@@ -28,6 +28,7 @@ from models import Invoice, Ticket, TicketLink
 from payables.clock import Clock
 from payables.rules.codes import money
 from payables.rules.registry import RuleSet, default_ruleset
+from playbooks.evidence import causes_for
 from playbooks.runner import Runner, ticket_root_cause
 from triage.service import Prepared, Triager, TriageResult
 from triage.similar import Match
@@ -97,7 +98,7 @@ class Pipeline:
         links = self._links(session, ticket)
         is_inquiry = ticket.origin == "slash_command" or (
             category.label == "inquiry" and (not category.abstained or bool(result.entities.get("invoices"))))
-        covered = self._propose_fix(session, ticket)
+        covered = self._propose_fix(session, ticket, named)
         if is_inquiry:
             outcome = self._answer(session, ticket, result, audience, now, covered)
         else:
@@ -140,16 +141,21 @@ class Pipeline:
                            transition=self.settings.jira.transitions.get(child.state, ""))
         return children
 
-    def _propose_fix(self, session: Session, ticket: Ticket) -> set[int]:
+    def _propose_fix(self, session: Session, ticket: Ticket, named: list[Invoice]) -> set[int]:
         """A ticket with a known root cause gets its playbook's diagnosis and plan (in this
         transaction), shown to on-call for approval. Returns the invoices the plan covers."""
         if self.runner is None or not self.settings.playbooks.propose:
             return set()
-        cause = ticket_root_cause(ticket)
-        if cause == "unknown" or self.runner.registry.for_root_cause(cause) is None:
-            return set()
-        proposal = self.runner.propose(session, ticket, requested_by=ticket.reporter or "payops", hand_off=False)
-        return set(proposal.plan.get("invoice_ids") or ()) if proposal is not None else set()
+        # The label first, then what the engine says stops the invoices the ticket names.
+        causes = [ticket_root_cause(ticket)] + causes_for(session, named)
+        for cause in dict.fromkeys(c for c in causes if c != "unknown"):
+            if self.runner.registry.for_root_cause(cause) is None:
+                continue
+            proposal = self.runner.propose(session, ticket, requested_by=ticket.reporter or "payops",
+                                           root_cause=cause, hand_off=False)
+            if proposal is not None:
+                return set(proposal.plan.get("invoice_ids") or ())
+        return set()
 
     def _named_invoices(self, session: Session, entities: dict[str, Any]) -> list[Invoice]:
         numbers = list(entities.get("invoices") or [])[:MAX_NAMED_INVOICES]
@@ -167,6 +173,9 @@ class Pipeline:
                 now: datetime, covered: set[int]) -> Outcome:
         inquiry = answer_inquiry(session, result.entities, audience, ruleset=self.ruleset, clock=self.clock)
         text = inquiry.text
+        if any(item.invoice.id in covered for item in inquiry.answers):
+            text += ("\n\nWe have proposed a fix to our on-call engineers; you will hear from us here as soon "
+                     "as it is applied.")
         parent = session.get(Ticket, ticket.parent_id) if ticket.parent_id else None
         if parent is not None and parent.state != "resolved":
             text += (f"\n\nThis looks caused by an incident on-call is already working on ({parent.external_key}); "

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,10 @@ from bot.pipeline import Pipeline
 from bot.remediation import build_runner
 from models import Database, Proposal, TicketMessage
 from payables.clock import fixed_clock
+from payables.ingest import ingest_file
 from tests.bot.conftest import process
 from tests.bot.scenario import activate_vendor, seed_book
-from tests.factories import NOW
+from tests.factories import NOW, make_invoice, write_feed
 from triage.service import create_ticket
 
 PAYOPS = [sys.executable, "-c", "from bot.cli import main; main()"]
@@ -92,6 +94,23 @@ def test_a_jira_ticket_gets_the_outcome_as_a_comment(fixed, triager, settings, n
     comments = [m for m in _messages(fixed, tid) if m.destination == "jira_comment"]
     assert comments[-1].payload == {"issue": "PAY-77"}
     assert "we have fixed what held this up" in comments[-1].text and "INV-2291" in comments[-1].text
+
+
+def test_the_engine_names_the_root_cause_the_question_does_not(book, triager, settings, new_ticket, tmp_path):
+    # An October invoice: no EUR rate is loaded for its date, so FX-01 holds it.
+    with book.session() as session:
+        ingest_file(session, write_feed(tmp_path / "october.csv", [make_invoice(
+            invoice_number="INV-6100", invoice_date=date(2026, 10, 15))]), clock=fixed_clock(NOW))
+    rates = tmp_path / "published-rates.csv"
+    rates.write_text("currency,date,rate_to_usd\nEUR,2026-10-15,1.0712\n", encoding="utf-8")
+    pipeline = _pipeline(triager, settings, book, fx_rate_file=rates)
+    tid = new_ticket("Hello, why was INV-6100 not paid yet?")
+    _, outcome = process(book, pipeline, tid)
+    with book.session() as session:
+        [p] = session.scalars(select(Proposal).where(Proposal.ticket_id == tid)).all()
+        assert p.playbook == "backfill_fx_rate"
+        assert p.plan["diff"][0]["subject"] == "FX rate EUR 2026-10-15"
+    assert "FX-01" in outcome.answer and "We have proposed a fix to our on-call engineers" in outcome.answer
 
 
 def test_shadow_mode_in_the_pipeline_records_silently(fixed, triager, settings, new_ticket):
