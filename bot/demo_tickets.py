@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Invoice, Ticket
+from models import Batch, Invoice, Ticket
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,16 @@ def _mistyped(number: str) -> str:
     if number[a] == number[b]:
         return number[:b] + str((int(number[b]) + 1) % 10) + number[b + 1:]
     return number[:a] + number[b] + number[a] + number[b + 1:]
+
+
+def _broken_feed(session: Session) -> tuple[str, str, int] | None:
+    """(client, file name, rows) of the newest feed whose every row was quarantined."""
+    batch = session.scalars(select(Batch).where(Batch.quarantined > 0, Batch.quarantined == Batch.received)
+                            .order_by(Batch.id.desc()).limit(1)).first()
+    if batch is None:
+        return None
+    name = Path(batch.source_name).name
+    return name.split("-", 1)[0], name, batch.received
 
 
 def demo_tickets(session: Session, now: datetime) -> list[DemoTicket]:
@@ -71,16 +82,16 @@ def demo_tickets(session: Session, now: datetime) -> list[DemoTicket]:
         tickets.append(DemoTicket(
             "When will this be paid?", f"When will invoice {paid_soon.invoice_number} be paid?",
             f"client:{paid_soon.client_id}", "ask"))
-    feed_client = (rejected.client_id if rejected is not None else "C001")
+    broken = _broken_feed(session)
+    feed_client = broken[0] if broken else (rejected.client_id if rejected is not None else "C001")
+    file_name, rows = (broken[1], broken[2]) if broken else (f"{feed_client}_invoices.csv", 0)
     tickets.append(DemoTicket(
-        f"FEED REJECTED: {feed_client}_invoices_{now:%Y%m%d}.csv - header mismatch",
-        f"FEED STATUS: REJECTED\nclient: {feed_client}\nfile: {feed_client}_invoices.csv\nreason: header mismatch\n"
-        "detected delimiter: ';' (expected ',')\nrows: 18,220 (none ingested)", "monitoring", "alarm"))
-    if rejected is not None:
-        tickets.append(DemoTicket(
-            "Missing payments today", f"Hello, {feed_client} accounts payable here. Why was "
-            f"{rejected.invoice_number} not paid? Several of our invoices seem stuck since last night.",
-            f"client:{feed_client}", "ask"))
+        f"FEED REJECTED: {file_name} - header mismatch",
+        f"FEED STATUS: REJECTED\nclient: {feed_client}\nfile: {file_name}\nreason: header mismatch\n"
+        f"detected delimiter: ';' (expected ',')\nrows: {rows} (none ingested)", "monitoring", "alarm"))
+    tickets.append(DemoTicket(
+        "Missing payments today", f"Hello, {feed_client} accounts payable here. None of the invoices we sent "
+        "last night show up and our vendors are chasing payment. Can you check?", f"client:{feed_client}", "ask"))
     tickets += [
         DemoTicket("Update bank details for vendor V00042",
                    "Please update the IBAN of vendor V00042 to DE89370400440532013000; the old account is closed. "

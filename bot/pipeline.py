@@ -29,7 +29,7 @@ from payables.clock import Clock
 from payables.rules.codes import money
 from payables.rules.registry import RuleSet, default_ruleset
 from playbooks.evidence import causes_for
-from playbooks.runner import Runner, ticket_root_cause
+from playbooks.runner import Runner, changes_data, ticket_root_cause
 from triage.service import Prepared, Triager, TriageResult
 from triage.similar import Match
 
@@ -153,8 +153,11 @@ class Pipeline:
                 continue
             proposal = self.runner.propose(session, ticket, requested_by=ticket.reporter or "payops",
                                            root_cause=cause, hand_off=False)
-            if proposal is not None:
-                return set(proposal.plan.get("invoice_ids") or ())
+            if proposal is None:
+                continue
+            if not changes_data(proposal):
+                return set()  # it only tells someone (the buyer, on-call): no fix to announce
+            return set(proposal.plan.get("invoice_ids") or ())
         return set()
 
     def _named_invoices(self, session: Session, entities: dict[str, Any]) -> list[Invoice]:

@@ -9,6 +9,7 @@ engine (what they may see only), an alarm ticket gets the outcome.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -24,7 +25,7 @@ from models import Database, Proposal, Ticket, TicketMessage
 from payables.clock import Clock
 from payables.rules.registry import RuleSet, default_ruleset
 from playbooks.base import PlaybookOptions
-from playbooks.runner import Runner
+from playbooks.runner import Runner, changes_data
 
 
 def _is_customer(ticket: Ticket) -> bool:
@@ -34,6 +35,9 @@ def _is_customer(ticket: Ticket) -> bool:
 
 class BotNotifier:
     def __init__(self, settings: Settings, clock: Clock, ruleset: RuleSet | None = None) -> None:
+        # Closes a ticket whose fix is verified, following up the tickets under it (the
+        # service points it at Pipeline.resolve).
+        self.on_verified: Callable[[Session, Ticket, Proposal], object] | None = None
         self.channel = settings.slack.oncall_channel
         self.access = AccessPolicy(settings.access)
         self.clock = clock
@@ -85,8 +89,10 @@ class BotNotifier:
             else:
                 enqueue(session, ticket, key=key, kind="proposal", destination="slack_channel", text=text, now=now,
                         payload=payload)
-        if proposal.state == "verified":
+        if proposal.state == "verified" and changes_data(proposal):
             self._tell_ticket(session, proposal, ticket)
+            if self.on_verified is not None:
+                self.on_verified(session, ticket, proposal)
 
     def _tell_ticket(self, session: Session, proposal: Proposal, ticket: Ticket) -> None:
         now = self.clock()

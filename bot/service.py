@@ -29,7 +29,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.config import Settings
 from bot.outbox import LocalSender, Sender, deliver_pending
 from bot.pipeline import Outcome, Pipeline
-from bot.remediation import build_runner
+from bot.remediation import BotNotifier, build_runner
 from bot.sla_clock import cut_sla_alarms
 from bot.worker import Worker
 from models import Database
@@ -84,8 +84,12 @@ class Service:
         self.db = db or Database(settings.database_url)
         self.clock = clock
         self.triager = triager or load_triager(settings)
-        self.runner = build_runner(self.db, settings, clock)
+        notifier = BotNotifier(settings, clock)
+        self.runner = build_runner(self.db, settings, clock, notifier)
         self.pipeline = Pipeline(self.triager, settings, clock=clock, runner=self.runner)
+        # A verified fix closes its ticket and answers every ticket that hangs under it.
+        notifier.on_verified = lambda session, ticket, p: self.pipeline.resolve(
+            session, ticket, by=f"playbook {p.playbook} #{p.id} (approved by {p.decided_by})", note=p.summary)
         self.worker = Worker(self.db, self.pipeline, worker_id=settings.worker_id, clock=clock,
                              lease=timedelta(seconds=settings.lease_seconds), max_attempts=settings.max_attempts,
                              on_outcome=on_outcome)

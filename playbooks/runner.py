@@ -69,6 +69,11 @@ def ticket_root_cause(ticket: Ticket) -> str:
     return "unknown"
 
 
+def changes_data(proposal: Proposal) -> bool:
+    """Whether the plan changes anything, or only sends messages (a hand-off, the buyer)."""
+    return any(c["kind"] != Notice.kind for c in proposal.plan.get("changes") or ())
+
+
 def plan_of(proposal: Proposal) -> Plan:
     stored = proposal.plan
     deadline = stored.get("deadline")

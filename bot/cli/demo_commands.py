@@ -10,11 +10,12 @@ import click
 from sqlalchemy import func, select
 
 from bot.cli.context import AppContext, echo_json, pass_app
-from models import Invoice
+from models import Invoice, Proposal
 from payables.ingest import ingest_file
 from payables.reference.loader import load_reference_dir
 
 FEED_SUFFIXES = {".csv", ".jsonl", ".xml"}
+DEMO_ONCALL = "demo-oncall"
 
 
 def register(cli: click.Group) -> None:
@@ -42,6 +43,11 @@ def demo_data(app: AppContext, directory: Path, seed: int, invoices: int) -> Non
 def _ingest(app: AppContext, directory: Path) -> dict[str, Any]:
     if not (directory / "vendors.csv").exists():
         _write(directory, app.clock().date(), 7, 6000)
+        from payables.demo.export_change import pick_export, rewrite_as_changed_export
+
+        changed = pick_export(directory / "feeds")
+        if changed is not None:  # a client's ERP upgrade changed its export overnight
+            rewrite_as_changed_export(changed)
     with app.db.session() as session:
         loaded = load_reference_dir(session, directory, app.clock())
     batches = []
@@ -90,6 +96,7 @@ def demo(app: AppContext, directory: Path, serve: bool, as_json: bool) -> None:
     """The main job on the embedded defaults: make demo data, ingest every feed, start the
     bot on the local queue, feed it a realistic mix of tickets and show what it does."""
     from bot.cli.bot_commands import build_service, settings_for, ticket_dict
+    from bot.cli.playbook_commands import proposal_dict
     from bot.demo_tickets import queue_demo_tickets
     from models import Ticket
 
@@ -97,23 +104,46 @@ def demo(app: AppContext, directory: Path, serve: bool, as_json: bool) -> None:
     if not as_json:
         _show_ingestion(ingested)
     _ensure_model(app)
-    service = build_service(app, settings_for(app))
+    settings = settings_for(app)
+    if not (settings.playbooks.approvers or settings.playbooks.approver_groups):
+        # The demo's own on-call engineer, so that a fix can be approved end to end.
+        settings = settings.model_copy(update={"playbooks": settings.playbooks.model_copy(
+            update={"approvers": [DEMO_ONCALL]})})
+    service = build_service(app, settings)
     with app.db.session() as session:
         ids = queue_demo_tickets(session, app.clock())
     service.run_once()
+    approved = _approve_the_feed_fix(app, service)
+    if approved is not None:
+        service.run_once()  # applies it, verifies it, tells everyone
     with app.db.session() as session:
         shown = [ticket_dict(session, t) for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids))
                                                                   .order_by(Ticket.id))]
+        keys = {i: key for i, key in session.execute(select(Ticket.id, Ticket.external_key).where(Ticket.id.in_(ids)))}
+        proposals = [proposal_dict(p, keys.get(p.ticket_id or 0, "-"))
+                     for p in session.scalars(select(Proposal).order_by(Proposal.id))]
     if as_json:
-        echo_json({**ingested, "tickets": shown})
+        echo_json({**ingested, "tickets": shown, "proposals": proposals})
         return
-    from bot.cli.demo_view import show_tickets
+    from bot.cli.demo_view import show_proposals, show_tickets
 
     show_tickets(shown)
+    show_proposals(proposals, approved_by=DEMO_ONCALL if approved is not None else None)
     if serve:
         service.serve_forever(on_started=lambda s: click.echo(
             f"\npayops is running: dashboard {s.url}  (local queue; Ctrl-C stops it)\n"
             f"try: payops ask \"why was INV-... not paid?\" --client C0..   |   payops oncall"))
+
+
+def _approve_the_feed_fix(app: AppContext, service: Any) -> int | None:
+    """The demo's on-call engineer approves the re-parse of the broken feed, if proposed."""
+    with app.db.session() as session:
+        found = session.scalars(select(Proposal.id).where(Proposal.playbook == "reparse_feed",
+                                                          Proposal.state == "proposed")).first()
+    if found is None:
+        return None
+    decision = service.runner.decide(found, DEMO_ONCALL, approve=True)
+    return found if decision.ok else None
 
 
 def _show_ingestion(result: dict[str, Any]) -> None:

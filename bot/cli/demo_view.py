@@ -33,10 +33,48 @@ def show_tickets(tickets: list[dict[str, Any]], console: Console | None = None) 
     console = console or Console()
     for t in tickets:
         parts: list[Any] = [Text(t["body"][:300], style="italic"), _labels(t)]
-        for m in t["messages"]:
-            who = "answer" if m["kind"] in ("answer", "acknowledgement") else f"{m['kind'].replace('_', ' ')} (on-call)"
+        messages = t["messages"]
+        # A proposal is one message shown in its last state (Slack updates it in place).
+        last_proposal = max((i for i, m in enumerate(messages) if m["kind"] == "proposal"), default=None)
+        for i, m in enumerate(messages):
+            if m["kind"] == "proposal" and i != last_proposal:
+                continue
+            if m["kind"] in ("answer", "acknowledgement", "follow_up"):
+                who = m["kind"].replace("_", " ")
+            elif m["kind"].endswith("_notice"):
+                who = f"to the {m['kind'].removesuffix('_notice').replace('_', ' ')} (recorded for e-mail)"
+            else:
+                who = f"{m['kind'].replace('_', ' ')} (on-call)"
             parts.append(Panel(m["text"], title=who, title_align="left", border_style="cyan"))
         state = t["state"]
         console.print(Panel(Group(*parts), title=f"{t['key']} · {t['title'][:70]}",
                             subtitle=f"from {t['reporter']} · [{STATE_STYLE.get(state, 'white')}]{state}[/]",
                             title_align="left", subtitle_align="right"))
+
+
+RISK_STYLE = {"low": "green", "medium": "yellow", "high": "red"}
+PROPOSAL_STYLE = {"proposed": "yellow", "verified": "green", "failed": "red", "rolled_back": "red",
+                  "expired": "dim", "rejected": "dim", "shadow": "dim"}
+
+
+def show_proposals(proposals: list[dict[str, Any]], *, approved_by: str | None,
+                   console: Console | None = None) -> None:
+    """The fixes the playbooks proposed, where each stands, and how to act on them."""
+    console = console or Console()
+    if not proposals:
+        return
+    table = Table(title="Fixes proposed by playbooks", title_justify="left")
+    for column in ("#", "ticket", "playbook", "risk", "state", "what"):
+        table.add_column(column)
+    for p in proposals:
+        what = p["outcome"] or p["summary"]
+        table.add_row(str(p["id"]), p["ticket"], p["playbook"], Text(p["risk"], style=RISK_STYLE.get(p["risk"], "")),
+                      Text(p["state"], style=PROPOSAL_STYLE.get(p["state"], "")), what[:110])
+    console.print(table)
+    if approved_by:
+        console.print(f"(demo) on-call engineer [bold]{approved_by}[/] approved the feed re-parse; see "
+                      "[bold]payops audit[/] for every step, before and after.")
+    waiting = [p for p in proposals if p["state"] == "proposed"]
+    if waiting:
+        console.print(f"approve one yourself: PAYOPS_PLAYBOOKS__APPROVERS='[\"you\"]' payops playbook apply "
+                      f"{waiting[0]['id']} --as you   |   payops playbook show {waiting[0]['id']}")

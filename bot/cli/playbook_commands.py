@@ -193,7 +193,7 @@ def audit_command(app: AppContext, ticket_ref: str | None, proposal_id: int | No
                 raise click.ClickException(str(exc)) from None
         rows = [audit.entry_dict(e) for e in audit.entries(session, ticket_id=ticket_id, proposal_id=proposal_id)]
         named = sorted({r["ticket"] for r in rows if r["ticket"] is not None})
-        keys = dict(session.execute(select(Ticket.id, Ticket.external_key).where(Ticket.id.in_(named))).tuples().all())
+        keys = {i: key for i, key in session.execute(select(Ticket.id, Ticket.external_key).where(Ticket.id.in_(named)))}
     if as_json:
         echo_json(rows)
         return

@@ -67,8 +67,8 @@ def test_killed_while_applying_resumes_and_applies_each_change_once(
     with book.session() as session:
         p = session.get(Proposal, pid)
         assert p is not None and p.state == "verified", p.outcome
-        statuses = dict(session.execute(select(Invoice.invoice_number, Invoice.status)
-                                        .where(Invoice.invoice_number.in_(["INV-2291", "INV-5001"]))).tuples().all())
+        statuses = {number: status for number, status in session.execute(
+            select(Invoice.invoice_number, Invoice.status).where(Invoice.invoice_number.in_(["INV-2291", "INV-5001"])))}
         assert statuses == {"INV-2291": Status.VALIDATED, "INV-5001": Status.ON_HOLD}
         # One transition per invoice: nothing applied twice.
         moves = session.execute(select(InvoiceEvent.invoice_id, func.count()).group_by(InvoiceEvent.invoice_id)).all()
