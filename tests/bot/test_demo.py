@@ -37,8 +37,15 @@ def test_demo_answers_a_realistic_mix_of_tickets(tmp_path, model_path):
     number = hidden["entities"]["invoices"][0]
     assert f"There is no invoice {number} visible to you." in hidden["messages"][0]["text"]
     alarm = next(t for t in tickets if t["reporter"] == "monitoring")
-    assert alarm["labels"]["category"]["label"] == "incident" and alarm["state"] in ("escalated", "needs_human")
-    assert any(t["parent"] == alarm["key"] for t in tickets)
+    assert alarm["labels"]["category"]["label"] == "incident"
+    # The changed export is re-parsed by its playbook, approved by the demo's on-call engineer;
+    # the alarm closes and the customer under it is answered again.
+    [reparse] = [p for p in out["proposals"] if p["playbook"] == "reparse_feed"]
+    assert (reparse["ticket"], reparse["state"], reparse["decided_by"]) == (alarm["key"], "verified", "demo-oncall")
+    assert reparse["diff"][0]["kind"] == "reparse_batch"
+    assert alarm["state"] == "resolved"
+    [child] = [t for t in tickets if t["parent"] == alarm["key"]]
+    assert any("has been fixed" in m["text"] for m in child["messages"] if m["kind"] == "follow_up")
 
 
 def test_demo_leaves_the_service_running_and_stops_on_sigterm(tmp_path, model_path):
