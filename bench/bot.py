@@ -242,6 +242,9 @@ class Stages:
         ("    answer_inquiry", lambda s: sys.modules["bot.pipeline"], "answer_inquiry"),
         ("      revalidate (engine)", lambda s: sys.modules["bot.inquiry"], "revalidate"),
         ("    triage_summary", lambda s: sys.modules["bot.pipeline"], "triage_summary"),
+        ("    propose a fix (playbooks)", lambda s: s.pipeline, "_propose_fix"),
+        ("      playbook diagnose + plan", lambda s: s.runner, "propose"),
+        ("  apply approved fixes", lambda s: s, "remediate"),
         ("deliver (outbox)", lambda s: s, "deliver"),
     )
 

@@ -146,6 +146,13 @@ class Pipeline:
         transaction), shown to on-call for approval. Returns the invoices the plan covers."""
         if self.runner is None or not self.settings.playbooks.propose:
             return set()
+        open_fix = self.runner.open_proposal_for(session, [i.id for i in named])
+        if open_fix is not None and open_fix.ticket_id != ticket.id:
+            # A fix for these invoices is already on its way (a burst of questions about one
+            # broken feed): this ticket hangs under that one and hears when it is applied.
+            if ticket.parent_id is None and changes_data(open_fix):
+                ticket.parent_id = open_fix.ticket_id
+            return set(open_fix.plan.get("invoice_ids") or ()) if changes_data(open_fix) else set()
         # The label first, then what the engine says stops the invoices the ticket names.
         causes = [ticket_root_cause(ticket)] + causes_for(session, named)
         for cause in dict.fromkeys(c for c in causes if c != "unknown"):

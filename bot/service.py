@@ -34,6 +34,7 @@ from bot.sla_clock import cut_sla_alarms
 from bot.worker import Worker
 from models import Database
 from payables.clock import Clock, system_clock
+from playbooks.shadow import compare_due
 from triage.service import Triager
 
 if TYPE_CHECKING:
@@ -150,7 +151,10 @@ class Service:
     def remediate(self) -> int:
         """Expire unanswered proposals, apply approved ones, resume any a crash cut short."""
         try:
-            return self.runner.run_due()
+            done = self.runner.run_due()
+            with self.db.session() as session:
+                compare_due(session, now=self.clock())  # shadow records of resolved tickets
+            return done
         except Exception:  # one bad proposal must not stop the loop; it is logged
             log.exception("applying playbooks failed")
             return 0

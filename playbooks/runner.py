@@ -188,6 +188,17 @@ class Runner:
         self.notifier.proposal_changed(session, proposal, ticket)
         return proposal
 
+    def open_proposal_for(self, session: Session, invoice_ids: list[int]) -> Proposal | None:
+        """An open proposal (not yet applied) whose plan covers one of `invoice_ids`."""
+        if not invoice_ids:
+            return None
+        wanted = set(invoice_ids)
+        for p in session.scalars(select(Proposal).where(Proposal.state.in_(("proposed", "approved", "applying")))
+                                 .order_by(Proposal.id)):
+            if wanted & set(p.plan.get("invoice_ids") or ()):
+                return p
+        return None
+
     # -- deciding ----------------------------------------------------------------------------
 
     def decide(self, proposal_id: int, user: str, *, approve: bool, groups: tuple[str, ...] = (),

@@ -1,38 +1,33 @@
 """`feed_format_error`: re-parse a rejected feed with the detected dialect and mapping.
 
 A client changed its file (a semicolon for the comma, Windows-1252 for UTF-8, "Invoice No"
-for `invoice_number`) and ingestion quarantined the rows. Ingestion does not keep the
-header line (raw records start at the first data line), so the playbook reads the file
-named by the batch (`Batch.source_name`) and uses it only when its sha256 is the batch's:
-then the bytes, and so the encoding, are exactly what was received. It detects the
-encoding, the delimiter and the header's mapping onto canonical feed v1 (case, spaces and
-underscores aside, a small alias table, or a bundled client mapping), rebuilds the
-quarantined rows as a canonical feed and predicts, with the real reader and rule set, what
-ingestion will make of each row. The plan ingests the rebuilt bytes as a new batch through
-`payables.ingest.ingest_file`; ingestion is idempotent by sha256, so it happens once. A
+for `invoice_number`) and ingestion quarantined the rows. The playbook reads those rows as
+received: from the file named by the batch (`Batch.source_name`) when its sha256 is still
+the batch's (byte-exact), else from the header line and the raw rows kept with the batch.
+`payables.formats.dialect` detects the dialect and rebuilds the rows as a feed the engine
+reads; the playbook predicts, with the real reader and rule set, what ingestion will make
+of each row. The plan ingests the rebuilt bytes as a new batch through
+`payables.ingest.ingest_bytes`; ingestion is idempotent by sha256, so it happens once. A
 batch cannot be un-ingested: a failed verification holds the new batch's invoices.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
-import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models import Batch, Invoice, InvoiceEvent, RawRecord
-from payables.canonical import FIELDS, MONEY_FIELDS, REQUIRED_FIELDS, Outcome, Status
+from payables.canonical import Outcome, Status
 from payables.formats import read_feed
-from payables.formats.mapping import ClientMapping, bundled_mappings
-from payables.ingest import ingest_file
+from payables.formats.dialect import Dialect, detect, reassemble, rebuild
+from payables.formats.mapping import ClientMapping
+from payables.ingest import ingest_bytes
 from payables.reference.database import fill_from_client_master, reference_for
 from payables.reference.lookup import ExistingInvoice
 from payables.rules.base import RuleContext
@@ -40,210 +35,43 @@ from playbooks.base import Check, Context, Diagnosis, Plan, Playbook
 from playbooks.changes import ApplyContext, Change, ChangeConflict, InvoiceStatus
 
 REPARSE_PREFIX = "reparse of batch "
-DELIMITERS = (",", ";", "\t", "|")
 HOLDABLE = (Status.RECEIVED, Status.PARSED, Status.VALIDATED, Status.SCHEDULED)
 OUTCOME_OF = {Status.VALIDATED: Outcome.ACCEPTED, Status.REJECTED: Outcome.REJECTED,
               Status.ON_HOLD: Outcome.ON_HOLD}
-ALIASES = {  # normalised header text -> canonical field
-    "client": "client_id", "clientno": "client_id", "program": "client_id",
-    "bl": "business_line", "line": "business_line", "businessunit": "business_line",
-    "country": "geography", "countrycode": "geography", "geo": "geography",
-    "supplierid": "vendor_id", "supplierno": "vendor_id", "vendorno": "vendor_id", "vendornumber": "vendor_id",
-    "vendor": "vendor_name", "supplier": "vendor_name", "suppliername": "vendor_name",
-    "vatid": "vendor_tax_id", "taxid": "vendor_tax_id", "vatnumber": "vendor_tax_id", "vatno": "vendor_tax_id",
-    "iban": "vendor_iban", "bankaccount": "vendor_iban",
-    "invoiceno": "invoice_number", "invoicenum": "invoice_number", "invno": "invoice_number",
-    "invoiceid": "invoice_number", "invoice": "invoice_number",
-    "date": "invoice_date", "invdate": "invoice_date",
-    "ccy": "currency", "currencycode": "currency", "cur": "currency",
-    "net": "net_amount", "netamt": "net_amount", "amountnet": "net_amount",
-    "tax": "tax_amount", "vat": "tax_amount", "vatamount": "tax_amount", "taxamt": "tax_amount",
-    "total": "total_amount", "gross": "total_amount", "grossamount": "total_amount", "amount": "total_amount",
-    "terms": "payment_terms", "paymentterm": "payment_terms",
-    "po": "po_number", "pono": "po_number", "purchaseorder": "po_number", "purchaseordernumber": "po_number",
-}
-_DECIMAL_COMMA = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?")
-
-
-def _key(name: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", name.replace("\ufeff", "").replace("#", "no").casefold())
-
-
-_BY_KEY = {**ALIASES, **{_key(f): f for f in FIELDS}}
 
 
 @dataclass(frozen=True)
-class Dialect:
-    """How the received file is to be read, and where its fields go."""
+class Received:
+    """A batch's quarantined rows as received: `data` holds them after a header line."""
 
-    encoding: str
-    delimiter: str
-    columns: tuple[str, ...]  # per header column: its canonical field, or "" (ignored)
-    header: tuple[str, ...]
-    decimal_comma: bool = False
-    mapping: str = ""  # a bundled client mapping the header matches (then `columns` is unused)
+    data: bytes
+    lines: set[int] | None  # the lines in `data` the rows start on; None: every row
+    note: str = ""  # where they were read from, when not from the received file
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """The file's text and its encoding; a file that is not UTF-8 is read line by line, each
-    line as UTF-8 when it is (files get mixed by hand), else Windows-1252, else Latin-1."""
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    parts, used = [], []
-    for line in data.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True):
-        for encoding in ("utf-8", "cp1252", "latin-1"):
-            try:
-                parts.append(line.decode(encoding))
-            except UnicodeDecodeError:
-                continue
-            if encoding != "utf-8" and encoding not in used:
-                used.append(encoding)
-            break
-    return "".join(parts), "/".join(used)
+def _quarantined(batch_id: int) -> Select[RawRecord]:
+    return select(RawRecord).where(RawRecord.batch_id == batch_id, RawRecord.outcome == Outcome.QUARANTINED)
 
 
-def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str] | None, str]]:
-    """(first line number, cells or None when unreadable, raw text) of each non-blank record."""
-    lines = list(io.StringIO(text, newline=""))
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
-    consumed = 0
-    while True:
-        start = consumed
-        try:
-            row: list[str] | None = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            row = None
-        consumed = max(reader.line_num, start + 1)
-        raw = "".join(lines[start:consumed])
-        if row is None or any(cell.strip() for cell in row):
-            yield start + 1, row, raw
-
-
-def _map_header(cells: list[str]) -> tuple[str, ...]:
-    found = [_BY_KEY.get(_key(c), "") for c in cells]
-    return tuple(f if f and found.count(f) == 1 else "" for f in found)
-
-
-def _bundled(cells: list[str]) -> ClientMapping | None:
-    names = {" ".join(c.replace("\ufeff", "").split()).casefold() for c in cells}
-    fits = [m for m in bundled_mappings() if all(" ".join(h.split()).casefold() in names for h in m.header)]
-    return max(fits, key=lambda m: len(m.header), default=None)
-
-
-def detect(data: bytes, lines: set[int]) -> tuple[Dialect | None, list[str]]:
-    """The file's dialect and what differs from canonical feed v1 (or why there is none)."""
-    text, encoding = _decode(data)
-    best: tuple[tuple[int, int], str, list[str]] | None = None
-    for delimiter in DELIMITERS:
-        head = next(_records(text, delimiter), None)
-        if head is not None and head[1]:
-            score = (sum(1 for f in _map_header(head[1]) if f), len(head[1]))
-            if best is None or score > best[0]:
-                best = (score, delimiter, head[1])
-    if best is None:
-        return None, ["the file has no readable header line"]
-    _, delimiter, header = best
-    notes = [] if delimiter == "," else [f"delimiter {delimiter!r} instead of ','"]
-    if encoding != "utf-8":
-        bad = [n for n, line in enumerate(data.splitlines(), 1) if not _utf8(line)]
-        sample = next((c.strip() for _, cells, _ in _records(text, delimiter) for c in cells or ()
-                       if re.search(r"[^\x00-\x7f]", c)), "")
-        notes.append(f"encoding {encoding} instead of UTF-8: {len(bad)} line(s) with bytes that are not UTF-8"
-                     + (f" (e.g. {sample!r})" if sample else ""))
-    columns = _map_header(header)
-    missing = [f for f in REQUIRED_FIELDS if f not in columns]
-    if missing:
-        mapping = _bundled(header)
-        if mapping is None:
-            unknown = [c for c, f in zip(header, columns, strict=True) if not f]
-            return None, [*notes, f"the header lacks {', '.join(missing)} (columns not understood: "
-                          f"{', '.join(repr(c) for c in unknown) or 'none'})"]
-        notes.append(f"header matches the bundled client mapping {mapping.name!r}")
-        return Dialect(encoding, delimiter, (), tuple(header), mapping=mapping.name), notes
-    renamed = [f"{cell!r} as {name}" for cell, name in zip(header, columns, strict=True) if name and cell != name]
-    ignored = [repr(cell) for cell, name in zip(header, columns, strict=True) if not name]
-    if renamed:
-        notes.append(f"header read as canonical fields: {', '.join(renamed)}")
-    if ignored:
-        notes.append(f"column(s) {', '.join(ignored)} are no canonical field: ignored")
-    comma = _decimal_comma(text, delimiter, columns, lines)
-    if comma:
-        notes.append(f"amounts written with a decimal comma ({comma!r} read as {_amount(comma)})")
-    return Dialect(encoding, delimiter, columns, tuple(header), bool(comma)), notes
-
-
-def _utf8(line: bytes) -> bool:
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _amount(text: str) -> str:
-    return text.replace(".", "").replace(",", ".")
-
-
-def _decimal_comma(text: str, delimiter: str, columns: tuple[str, ...], lines: set[int]) -> str:
-    """An example amount when every amount of the rows is written 1.234,56 and some has a comma."""
-    example = ""
-    for line_no, cells, _ in list(_records(text, delimiter))[1:]:
-        if line_no not in lines or cells is None or len(cells) != len(columns):
-            continue
-        for cell, name in zip(cells, columns, strict=True):
-            value = cell.strip()
-            if name in MONEY_FIELDS and value:
-                if not _DECIMAL_COMMA.fullmatch(value):
-                    return ""
-                example = example or (value if "," in value else "")
-    return example
-
-
-def rebuild(data: bytes, dialect: Dialect, lines: set[int]) -> tuple[bytes, ClientMapping | None]:
-    """The rows starting on `lines` as a feed the engine reads: canonical v1 (UTF-8, comma,
-    canonical header), or the bundled mapping's own layout. Rows that do not fit the header
-    are written as they are, to be quarantined again with a reason."""
-    text, _ = _decode(data)
-    mapping = next((m for m in bundled_mappings() if m.name == dialect.mapping), None) if dialect.mapping else None
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=mapping.delimiter if mapping else ",", lineterminator="\n")
-    writer.writerow(dialect.header if mapping else FIELDS)
-    for line_no, cells, raw in list(_records(text, dialect.delimiter))[1:]:
-        if line_no not in lines:
-            continue
-        if cells is None or mapping is not None or len(cells) != len(dialect.columns):
-            writer.writerow(cells if cells is not None else [raw.rstrip("\r\n")])
-            continue
-        values = {name: cell.strip() for cell, name in zip(cells, dialect.columns, strict=True) if name}
-        if dialect.decimal_comma:
-            values.update({n: _amount(values[n]) for n in MONEY_FIELDS if values.get(n)})
-        writer.writerow([values.get(name, "") for name in FIELDS])
-    return out.getvalue().encode(mapping.encoding if mapping else "utf-8"), mapping
-
-
-def quarantined_lines(session: Session, batch_id: int) -> set[int]:
-    """The physical lines the batch's quarantined records came from."""
-    lines: set[int] = set()
-    for line_no, raw in session.execute(select(RawRecord.line_no, RawRecord.raw).where(
-            RawRecord.batch_id == batch_id, RawRecord.outcome == Outcome.QUARANTINED)):
-        lines.update(range(line_no, line_no + max(1, len(raw.splitlines()))))
-    return lines
-
-
-def source_bytes(batch: Batch) -> bytes:
-    """The received file, when it is still where the batch says and unchanged."""
+def received(session: Session, batch: Batch) -> Received:
+    """The received file when it is unchanged, else the batch's header line and quarantined
+    raw rows; ChangeConflict when neither is there."""
     path = Path(batch.source_name)
-    if not path.is_file():
-        raise ChangeConflict(f"the received file {batch.source_name} is no longer there (the header line is "
-                             "not kept with the batch, so the rows cannot be re-read without it)")
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != batch.sha256:
-        raise ChangeConflict(f"the file {batch.source_name} has changed since batch {batch.id} was ingested")
-    return data
+    if path.is_file():
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() == batch.sha256:
+            lines: set[int] = set()
+            for raw in session.scalars(_quarantined(batch.id)):
+                lines.update(range(raw.line_no, raw.line_no + max(1, len(raw.raw.splitlines()))))
+            return Received(data, lines)
+        why = f"the file {batch.source_name} has changed since batch {batch.id} was ingested"
+    else:
+        why = f"the received file {batch.source_name} is no longer there"
+    if batch.header is None:
+        raise ChangeConflict(f"{why}, and batch {batch.id} keeps no header line: its rows cannot be read again")
+    raws = [r.raw for r in session.scalars(_quarantined(batch.id).order_by(RawRecord.line_no, RawRecord.id))]
+    return Received(reassemble(batch.header, raws), None,
+                    f"{why}: read from its header line and the {len(raws)} quarantined row(s) kept with it")
 
 
 def rebuilt_name(batch: Batch) -> str:
@@ -251,7 +79,7 @@ def rebuilt_name(batch: Batch) -> str:
 
 
 def predict(ctx: Context, data: bytes, name: str, mapping: ClientMapping | None) -> list[dict[str, Any]]:
-    """What ingestion would make of each row of `data`, as ingest_file judges it (nothing written)."""
+    """What ingestion would make of each row of `data`, as ingest_bytes judges it (nothing written)."""
     records = list(read_feed(Path(name), data, mapping).records)
     invoices = [r.invoice for r in records if r.invoice is not None]
     conn = ctx.session.connection()
@@ -341,17 +169,13 @@ class ReparseBatch(Change):
         batch = run.session.get(Batch, self.batch)
         if batch is None:
             raise ChangeConflict(f"batch {self.batch} no longer exists")
-        data, mapping = rebuild(source_bytes(batch), self.dialect(), quarantined_lines(run.session, batch.id))
+        rows = received(run.session, batch)
+        data, mapping = rebuild(rows.data, self.dialect(), rows.lines)
         if hashlib.sha256(data).hexdigest() != self.sha256:
             raise ChangeConflict(f"batch {self.batch}'s quarantined rows rebuild differently than when the plan "
                                  "was made")
-        with tempfile.TemporaryDirectory(prefix="payops-reparse-") as tmp:
-            path = Path(tmp) / rebuilt_name(batch)
-            path.write_bytes(data)
-            summary = ingest_file(run.session, path, mapping=mapping, ruleset=run.ruleset, clock=run.clock)
-        new = run.session.get(Batch, summary.batch_id)
-        if new is not None and not summary.already_ingested:
-            new.source_name = f"{REPARSE_PREFIX}{batch.id} ({batch.source_name}), proposal {run.proposal_id}"
+        ingest_bytes(run.session, f"{REPARSE_PREFIX}{batch.id} ({batch.source_name}), proposal {run.proposal_id}",
+                     data, mapping=mapping, ruleset=run.ruleset, clock=run.clock)
 
     def revert(self, run: ApplyContext) -> None:
         _hold(run, self.sha256, f"rolled back: re-parse of batch {self.batch} (a batch cannot be un-ingested)")
@@ -411,19 +235,19 @@ class ReparseFeed(Playbook):
             RawRecord.batch_id == batch.id, RawRecord.outcome == Outcome.QUARANTINED).distinct()) if r})
         evidence = [f"{about}; quarantined because: {'; '.join(reasons[:3])}"]
         try:
-            data = source_bytes(batch)
+            source = received(ctx.session, batch)
         except ChangeConflict as exc:
             return Diagnosis(f"{about}: cannot re-read it", [*evidence, str(exc)], applicable=False)
-        lines = quarantined_lines(ctx.session, batch.id)
-        dialect, notes = detect(data, lines)
-        evidence += notes
+        found = detect(source.data, source.lines)
+        dialect, notes = found.dialect, list(found.notes)
+        evidence += [n for n in (source.note, *notes, found.problem) if n]
         if dialect is None:
             return Diagnosis(f"{about}: no dialect reads it as canonical feed v1", evidence, applicable=False)
-        if not notes:
+        if found.canonical:
             return Diagnosis(f"{about}: the file follows canonical feed v1; its rows were quarantined for their "
                              "content, not the format", evidence, applicable=False)
         try:
-            rebuilt, mapping = rebuild(data, dialect, lines)
+            rebuilt, mapping = rebuild(source.data, dialect, source.lines)
         except UnicodeEncodeError as exc:
             return Diagnosis(f"{about}: its rows cannot be written in the client mapping's encoding",
                              [*evidence, f"{exc.object[exc.start:exc.end]!r} is not {exc.encoding}"],
@@ -443,9 +267,7 @@ class ReparseFeed(Playbook):
         evidence += [_row_words(r) for r in rows[:25]]
         facts = {"batch_id": batch.id, "source": batch.source_name, "sha256": sha, "rows": rows,
                  "counts": {str(o): n for o, n in count.items()}, "notes": notes,
-                 "dialect": {"encoding": dialect.encoding, "delimiter": dialect.delimiter,
-                             "columns": list(dialect.columns), "header": list(dialect.header),
-                             "decimal_comma": dialect.decimal_comma, "mapping": dialect.mapping}}
+                 "dialect": {**asdict(dialect), "columns": list(dialect.columns), "header": list(dialect.header)}}
         if not parsed:
             return Diagnosis(f"{about}: no row parses even with the detected dialect", evidence, applicable=False,
                              facts=facts)

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from bot.config import PlaybookSettings
 from bot.pipeline import Pipeline
-from bot.remediation import build_runner
-from models import Database, Proposal, TicketMessage
+from bot.remediation import BotNotifier, build_runner
+from models import Database, Proposal, Ticket, TicketMessage
 from payables.clock import fixed_clock
 from payables.ingest import ingest_file
 from tests.bot.conftest import process
@@ -68,6 +68,27 @@ def test_the_pipeline_proposes_the_fix_for_a_known_root_cause(fixed, triager, se
     assert "INV-2291" in follow_up.text and "VM-01" not in follow_up.text
     shown = [m.kind for m in _messages(fixed, tid)]
     assert shown.count("proposal") == 3  # proposed, approved, verified: one message updated in place locally
+
+
+def test_a_second_question_about_the_same_invoice_hangs_under_the_fix_already_proposed(
+        fixed, triager, settings, new_ticket):
+    pipeline = _pipeline(triager, settings, fixed)
+    runner = pipeline.runner
+    assert runner is not None and isinstance(runner.notifier, BotNotifier)
+    runner.notifier.on_verified = lambda session, ticket, p: pipeline.resolve(session, ticket, by="test", note=p.summary)
+    first = new_ticket(ASK, confirmed_root_cause="vendor_master_stale")
+    second = new_ticket("INV-2291 still not paid?? vendor is chasing", confirmed_root_cause="vendor_master_stale")
+    process(fixed, pipeline, first)
+    _, outcome = process(fixed, pipeline, second)
+    assert "We have proposed a fix to our on-call engineers" in outcome.answer
+    with fixed.session() as session:
+        [p] = session.scalars(select(Proposal)).all()  # one fix for on-call to approve, not two
+        child = session.get(Ticket, second)
+        assert p.ticket_id == first and child is not None and child.parent_id == first
+    runner.decide(p.id, "alice", approve=True)
+    assert runner.apply(p.id).state == "verified"
+    told = [m for m in _messages(fixed, second) if m.kind == "follow_up"]
+    assert told and "has been fixed" in told[-1].text and "INV-2291" in told[-1].text
 
 
 def test_a_root_cause_not_borne_out_adds_nothing_to_the_pipeline(book, triager, settings, new_ticket):
