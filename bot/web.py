@@ -7,6 +7,7 @@ the web token when one is configured.
 
 from __future__ import annotations
 
+import hmac
 import html
 import threading
 import time
@@ -15,6 +16,7 @@ import uvicorn
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,7 +25,7 @@ from starlette.routing import Route
 
 from bot.config import WebSettings
 from bot.stake import ranked
-from models import Database, Ticket
+from models import Database, Proposal, Ticket
 
 OPEN_STATES = ("new", "needs_human", "escalated", "triaged", "awaiting_customer")
 
@@ -47,8 +49,8 @@ def build_app(db: Database, web: WebSettings, slack_app: App | None) -> Starlett
     def authorised(request: Request) -> bool:
         if web.token is None:
             return True
-        given = request.headers.get("authorization", "").removeprefix("Bearer ") or request.query_params.get("token")
-        return given == web.token.get_secret_value()
+        given = request.headers.get("authorization", "").removeprefix("Bearer ") or request.query_params.get("token", "")
+        return hmac.compare_digest(given.encode(), web.token.get_secret_value().encode())
 
     async def status(request: Request) -> Response:
         if not authorised(request):
@@ -69,10 +71,34 @@ def _status_page(db: Database) -> str:
             f"<td>{f'{t.deadline:%Y-%m-%d %H:%M} UTC' if t.deadline else ''}</td>"
             f"<td>{t.at_stake_usd or ''}</td><td>{html.escape(t.title[:100])}</td></tr>"
             for t in queue)
+        fixes = _fixes_table(session)
     return ("<!doctype html><html><head><meta charset='utf-8'><title>payops</title></head><body>"
             "<h1>payops: on-call queue</h1><p>Most at stake first.</p>"
             "<table border='1' cellpadding='4'><tr><th>ticket</th><th>state</th><th>category</th>"
-            f"<th>2-hour deadline</th><th>at stake (USD)</th><th>title</th></tr>{rows}</table></body></html>")
+            f"<th>2-hour deadline</th><th>at stake (USD)</th><th>title</th></tr>{rows}</table>{fixes}</body></html>")
+
+
+def _fixes_table(session: Session) -> str:
+    """Playbook proposals waiting for a person, then the latest outcomes (read-only here:
+    approving happens in Slack or with `payops playbook apply`)."""
+    waiting = list(session.scalars(select(Proposal).where(Proposal.state == "proposed")
+                                   .order_by(Proposal.expires_at).limit(50)))
+    done = list(session.scalars(select(Proposal).where(Proposal.finished_at.is_not(None))
+                                .order_by(Proposal.finished_at.desc()).limit(10)))
+    keys = {i: k for i, k in session.execute(select(Ticket.id, Ticket.external_key).where(
+        Ticket.id.in_({p.ticket_id for p in waiting + done if p.ticket_id})))}
+
+    def row(p: Proposal, last: str) -> str:
+        cells = (str(p.id), keys.get(p.ticket_id or 0, "-"), p.playbook, p.risk, p.state, last, p.summary[:120])
+        return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+
+    head = ("<tr><th>#</th><th>ticket</th><th>playbook</th><th>risk</th><th>state</th><th>{}</th>"
+            "<th>plan</th></tr>")
+    waiting_rows = "".join(row(p, f"{p.expires_at:%Y-%m-%d %H:%M} UTC" if p.expires_at else "") for p in waiting)
+    done_rows = "".join(row(p, p.outcome[:120]) for p in done)
+    return (f"<h2>Fixes waiting for approval ({len(waiting)})</h2><table border='1' cellpadding='4'>"
+            f"{head.format('expires')}{waiting_rows}</table>"
+            f"<h2>Latest outcomes</h2><table border='1' cellpadding='4'>{head.format('outcome')}{done_rows}</table>")
 
 
 class WebServer:

@@ -62,6 +62,7 @@ def test_demo_leaves_the_service_running_and_stops_on_sigterm(tmp_path, model_pa
         assert url, proc.stderr.read() if proc.stderr else "no URL printed"
         page = requests.get(url, timeout=10)
         assert page.status_code == 200 and "on-call queue" in page.text
+        assert "Latest outcomes" in page.text and "reparse_feed" in page.text  # the fix the demo approved
         assert requests.get(url + "healthz", timeout=10).json()["ok"] is True
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
