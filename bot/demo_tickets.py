@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Batch, Invoice, Ticket
+from models import Batch, Finding, Invoice, Ticket
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,13 @@ def _mistyped(number: str) -> str:
     if number[a] == number[b]:
         return number[:b] + str((int(number[b]) + 1) % 10) + number[b + 1:]
     return number[:a] + number[b] + number[a] + number[b + 1:]
+
+
+def _held_by(session: Session, rule: str) -> Invoice | None:
+    """The first invoice on hold for `rule` at ingestion."""
+    return session.scalars(select(Invoice).join(Finding, Finding.raw_record_id == Invoice.raw_record_id)
+                           .where(Invoice.status == "ON_HOLD", Finding.rule == rule)
+                           .order_by(Invoice.id).limit(1)).first()
 
 
 def _broken_feed(session: Session) -> tuple[str, str, int] | None:
@@ -78,6 +85,13 @@ def demo_tickets(session: Session, now: datetime) -> list[DemoTicket]:
             f"{held.invoice_number} on hold?", f"Hello, invoice {held.invoice_number} from {held.vendor_name} "
             "shows on hold in our report. What is holding it and what do we need to do?",
             f"client:{held.client_id}", "ask"))
+    for rule, words in (("FX-01", "It has been on hold for weeks, is something missing on your side?"),
+                        ("DUP-02", "Our vendor says this is not a duplicate, it is a separate delivery.")):
+        stuck = _held_by(session, rule)
+        if stuck is not None:
+            tickets.append(DemoTicket(f"{stuck.invoice_number} still on hold", f"Hi, invoice {stuck.invoice_number} "
+                                      f"from {stuck.vendor_name}: why is it not paid? {words}",
+                                      f"client:{stuck.client_id}", "ask"))
     if paid_soon is not None:
         tickets.append(DemoTicket(
             "When will this be paid?", f"When will invoice {paid_soon.invoice_number} be paid?",

@@ -2,7 +2,8 @@
 
     write_demo_data(Path("demo"), today=date(2026, 11, 20))
 
-writes clients.csv, vendors.csv, purchase_orders.csv, fx_rates.csv and feeds/*.csv|jsonl.
+writes clients.csv, vendors.csv, purchase_orders.csv, fx_rates.csv, feeds/*.csv|jsonl, and
+rate-source/published-rates.csv (the publisher's series, with the week fx_rates.csv lacks).
 Most invoices are clean; a realistic share breaks one rule of the catalogue each (every
 rule somewhere), and a few rows cannot be parsed at all. The same seed and `today` give
 byte-identical files. The parts live in payables/demo/.
@@ -29,6 +30,7 @@ CLIENT_COLUMNS = ("client_id", "name", "business_line", "geographies")
 VENDOR_COLUMNS = ("vendor_id", "name", "country", "tax_id", "iban", "status")
 PO_COLUMNS = ("po_number", "client_id", "vendor_id", "currency", "amount", "status")
 FX_COLUMNS = ("currency", "date", "rate_to_usd")
+RATE_SOURCE = "rate-source/published-rates.csv"
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,10 @@ def write_demo_data(out_dir: Path, *, today: date, seed: int = 7, invoices: int 
     _write_csv(out_dir / "vendors.csv", VENDOR_COLUMNS, [v.row() for v in vendors])
     _write_csv(out_dir / "purchase_orders.csv", PO_COLUMNS, [p.row() for p in world.purchase_orders])
     _write_csv(out_dir / "fx_rates.csv", FX_COLUMNS, fx.rows())
+    # The rate publisher's full series, the week missing from fx_rates.csv included: the
+    # demo's rate source for the missing_fx_rate playbook (never loaded as reference data).
+    (out_dir / "rate-source").mkdir(exist_ok=True)
+    _write_csv(out_dir / RATE_SOURCE, FX_COLUMNS, fx.published_rows())
     (out_dir / "feeds").mkdir(exist_ok=True)
     for feed in files:
         with open(out_dir / feed.path, "w", encoding="utf-8", newline="") as handle:

@@ -3,7 +3,8 @@
 Every received record ends in exactly one of accepted, rejected, on hold or quarantined,
 and the batch summary always satisfies received = accepted + rejected + on_hold +
 quarantined. The same file twice (same bytes) is the same batch: nothing changes, and the
-summary says so.
+summary says so. A CSV batch keeps its header line beside the raw records, so that its rows
+can be read again without the file (`payables.formats.dialect.reassemble`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
@@ -22,16 +22,15 @@ from sqlalchemy.orm import Session
 from models import Batch, Invoice, RawRecord
 from payables.canonical import Outcome, Status
 from payables.clock import Clock, system_clock
-from payables.formats import SourceRecord, read_feed
+from payables.formats import Feed, SourceRecord, read_feed
+from payables.formats.dialect import header_line
+from payables.formats.mapping import ClientMapping, bundled_mappings
 from payables.reference.database import fill_from_client_master, reference_for
 from payables.reference.lookup import ExistingInvoice
 from payables.reference.memory import MemoryReference
 from payables.rules.base import RuleContext
 from payables.rules.registry import RuleSet, default_ruleset
 from payables.store import BatchRows, reserve
-
-if TYPE_CHECKING:
-    from payables.formats.mapping import ClientMapping
 
 log = logging.getLogger(__name__)
 
@@ -68,23 +67,38 @@ def ingest_file(
     clock: Clock = system_clock,
 ) -> BatchSummary:
     """Ingest one file in the session's transaction (the caller commits)."""
-    data = path.read_bytes()
+    return ingest_bytes(session, str(path), path.read_bytes(), mapping=mapping, defaults=defaults,
+                        ruleset=ruleset, clock=clock)
+
+
+def ingest_bytes(
+    session: Session,
+    name: str,
+    data: bytes,
+    *,
+    mapping: ClientMapping | None = None,
+    defaults: Mapping[str, str] | None = None,
+    ruleset: RuleSet | None = None,
+    clock: Clock = system_clock,
+) -> BatchSummary:
+    """Ingest a feed received as `data` under `name` (the batch's source_name; its suffix,
+    like a file's, may say the format) in the session's transaction (the caller commits)."""
     digest = hashlib.sha256(data).hexdigest()
     done = session.scalars(select(Batch).where(Batch.sha256 == digest)).one_or_none()
     if done is not None:
-        log.info("file %s already ingested as batch %s", path, done.id)
-        return _summary(done, path, already=True)
+        log.info("file %s already ingested as batch %s", name, done.id)
+        return _summary(done, name, already=True)
     ruleset = ruleset or default_ruleset()
     now = clock()
-    feed = read_feed(path, data, mapping, defaults)
+    feed = read_feed(Path(name), data, mapping, defaults)
     records = list(feed.records)
     conn = session.connection()
     invoices = [r.invoice for r in records if r.invoice is not None]
     fill_from_client_master(conn, invoices)
     reference = reference_for(conn, invoices)
-    batch = Batch(source_name=str(path), sha256=digest, format=feed.format, mapping=feed.mapping,
-                  received_at=now, rules_version=ruleset.version, reference_version=reference.version,
-                  skipped_rules="")
+    batch = Batch(source_name=name, sha256=digest, format=feed.format, mapping=feed.mapping,
+                  header=_header(data, feed, mapping), received_at=now, rules_version=ruleset.version,
+                  reference_version=reference.version, skipped_rules="")
     session.add(batch)
     session.flush()  # the batch row is written first: on SQLite this takes the write lock
     rows = BatchRows(batch.id, now)
@@ -97,8 +111,19 @@ def ingest_file(
     batch.skipped_rules = " ".join(sorted(skipped))
     session.flush()
     assert batch.received == batch.accepted + batch.rejected + batch.on_hold + batch.quarantined
-    log.info("ingested %s as batch %s", path, batch.id, extra={"received": batch.received})
-    return _summary(batch, path, already=False)
+    log.info("ingested %s as batch %s", name, batch.id, extra={"received": batch.received})
+    return _summary(batch, name, already=False)
+
+
+def _header(data: bytes, feed: Feed, mapping: ClientMapping | None) -> str | None:
+    """The header line of a CSV-type feed, decoded as its rows are; None for JSONL and UBL."""
+    if feed.format == "csv":
+        return header_line(data)
+    if feed.format != "mapped-csv":
+        return None
+    if mapping is None:  # read_feed found it among the bundled mappings
+        mapping = next((m for m in bundled_mappings() if m.name == feed.mapping), None)
+    return header_line(data, mapping.encoding if mapping is not None else "utf-8")
 
 
 def _judge_records(
@@ -145,11 +170,11 @@ def _judge_records(
     return skipped
 
 
-def _summary(batch: Batch, path: Path, *, already: bool) -> BatchSummary:
+def _summary(batch: Batch, name: str, *, already: bool) -> BatchSummary:
     if already:
-        return BatchSummary(batch.id, str(path), batch.format, 0, 0, 0, 0, 0, batch.received, True,
+        return BatchSummary(batch.id, name, batch.format, 0, 0, 0, 0, 0, batch.received, True,
                             batch.rules_version, batch.reference_version)
-    return BatchSummary(batch.id, str(path), batch.format, batch.received, batch.accepted,
+    return BatchSummary(batch.id, name, batch.format, batch.received, batch.accepted,
                         batch.rejected, batch.on_hold, batch.quarantined, 0, False,
                         batch.rules_version, batch.reference_version)
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import FxRate, Invoice
+from payables.canonical import Status
 from payables.reference.lookup import FX_LOOKBACK_DAYS
 from payables.revalidate import Verdict
 from playbooks.base import Context, Plan
@@ -92,6 +93,8 @@ def risk_of(blast: BlastRadius, changes: Sequence[Change]) -> tuple[str, list[st
         high.append(f"touches more than {HIGH_CLIENTS} clients")
     if any(c.moves_money for c in changes):
         medium.append("lets money go out")
+    if any(isinstance(c, InvoiceStatus) and c.after == Status.CANCELLED for c in changes):
+        medium.append("cancels an invoice: it will never be paid")
     if blast.invoices > MEDIUM_INVOICES:
         medium.append(f"touches more than {MEDIUM_INVOICES} invoices")
     if blast.usd is None and blast.by_currency:

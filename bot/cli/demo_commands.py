@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.cli.context import AppContext, echo_json, pass_app
 from models import Invoice, Proposal
+from payables.demo_data import RATE_SOURCE
 from payables.ingest import ingest_file
 from payables.reference.loader import load_reference_dir
 
@@ -105,10 +106,13 @@ def demo(app: AppContext, directory: Path, serve: bool, as_json: bool) -> None:
         _show_ingestion(ingested)
     _ensure_model(app)
     settings = settings_for(app)
+    demo_playbooks: dict[str, Any] = {}
     if not (settings.playbooks.approvers or settings.playbooks.approver_groups):
         # The demo's own on-call engineer, so that a fix can be approved end to end.
-        settings = settings.model_copy(update={"playbooks": settings.playbooks.model_copy(
-            update={"approvers": [DEMO_ONCALL]})})
+        demo_playbooks["approvers"] = [DEMO_ONCALL]
+    if settings.playbooks.fx_rate_file is None and (directory / RATE_SOURCE).exists():
+        demo_playbooks["fx_rate_file"] = directory / RATE_SOURCE  # the demo's rate publisher
+    settings = settings.model_copy(update={"playbooks": settings.playbooks.model_copy(update=demo_playbooks)})
     service = build_service(app, settings)
     with app.db.session() as session:
         ids = queue_demo_tickets(session, app.clock())

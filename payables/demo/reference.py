@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -133,6 +133,9 @@ class FxTable:
     rates: dict[tuple[str, date], Decimal]
     gap_currency: str
     gap: tuple[date, date]  # first and last calendar day without a published rate
+    # The gap's rates as the rate source has them (published, never loaded): what the
+    # missing_fx_rate playbook backfills from.
+    late: dict[tuple[str, date], Decimal] = field(default_factory=dict)
 
     def rate(self, currency: str, on: date) -> Decimal | None:
         """The rate the engine would use: that day's, or up to FX_LOOKBACK_DAYS before."""
@@ -155,11 +158,17 @@ class FxTable:
         return [{"currency": cur, "date": day.isoformat(), "rate_to_usd": str(rate)}
                 for (cur, day), rate in sorted(self.rates.items())]
 
+    def published_rows(self) -> list[dict[str, str]]:
+        """Every rate the source published, the gap included."""
+        return [{"currency": cur, "date": day.isoformat(), "rate_to_usd": str(rate)}
+                for (cur, day), rate in sorted({**self.rates, **self.late}.items())]
+
 
 def make_fx(rng: random.Random, today: date, *, first: date, gap_currency: str = "SEK") -> FxTable:
     """Business-day rates from `first` to `today`, with a week missing for `gap_currency`."""
     gap = (today - timedelta(days=38), today - timedelta(days=32))
     rates: dict[tuple[str, date], Decimal] = {}
+    late: dict[tuple[str, date], Decimal] = {}
     for currency, start in USD_RATES.items():
         level = start
         day = first
@@ -167,7 +176,7 @@ def make_fx(rng: random.Random, today: date, *, first: date, gap_currency: str =
             if currency != "USD":
                 level = (level * Decimal(str(round(1 + rng.gauss(0, 0.004), 6)))).quantize(RATE_PLACES)
             in_gap = currency == gap_currency and gap[0] <= day <= gap[1]
-            if day.weekday() < 5 and not in_gap:
-                rates[(currency, day)] = level.quantize(RATE_PLACES)
+            if day.weekday() < 5:
+                (late if in_gap else rates)[(currency, day)] = level.quantize(RATE_PLACES)
             day += timedelta(days=1)
-    return FxTable(rates, gap_currency, gap)
+    return FxTable(rates, gap_currency, gap, late)

@@ -188,7 +188,7 @@ def test_the_same_seed_writes_the_same_bytes(tmp_path):
     second = write_demo_data(tmp_path / "b", today=TODAY, seed=11, invoices=600)
     other = write_demo_data(tmp_path / "c", today=TODAY, seed=12, invoices=600)
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
-    assert len(files) == first.feed_files + 4
+    assert len(files) == first.feed_files + 5  # four reference files and the rate source
     for name in files:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert first.failures == second.failures and first.invoices == 600
@@ -237,3 +237,12 @@ def test_ingesting_the_demo_fires_every_rule_where_it_was_planted(db, tmp_path):
         else:
             assert target in found, (source, line, target, found)
     assert catalogue_ids() <= fired
+
+
+def test_the_rate_source_has_the_week_the_loaded_rates_lack(tmp_path):
+    write_demo_data(tmp_path, today=TODAY, seed=11, invoices=600)
+    _, loaded = read_csv(tmp_path / "fx_rates.csv")
+    _, published = read_csv(tmp_path / "rate-source" / "published-rates.csv")
+    missing = {tuple(r[:2]) for r in published} - {tuple(r[:2]) for r in loaded}
+    assert missing and {currency for currency, _ in missing} == {"SEK"}  # FX-01 fires for those days
+    assert {tuple(r) for r in loaded} <= {tuple(r) for r in published}  # the same rates otherwise
