@@ -243,6 +243,6 @@ def test_the_rate_source_has_the_week_the_loaded_rates_lack(tmp_path):
     write_demo_data(tmp_path, today=TODAY, seed=11, invoices=600)
     _, loaded = read_csv(tmp_path / "fx_rates.csv")
     _, published = read_csv(tmp_path / "rate-source" / "published-rates.csv")
-    missing = {tuple(r[:2]) for r in published} - {tuple(r[:2]) for r in loaded}
+    missing = {(r["currency"], r["date"]) for r in published} - {(r["currency"], r["date"]) for r in loaded}
     assert missing and {currency for currency, _ in missing} == {"SEK"}  # FX-01 fires for those days
-    assert {tuple(r) for r in loaded} <= {tuple(r) for r in published}  # the same rates otherwise
+    assert {tuple(r.values()) for r in loaded} <= {tuple(r.values()) for r in published}  # same rates otherwise
