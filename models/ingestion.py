@@ -30,6 +30,9 @@ class Batch(Base):
     reference_version: Mapped[int] = mapped_column(Integer)
     # Rules that could not run on this batch's invoices: their reference data was not loaded.
     skipped_rules: Mapped[str] = mapped_column(Text, default="")
+    # The header line of a CSV-type feed as received, decoded as its rows are (None for
+    # JSONL and UBL): with the raw records it lets the rows be read again without the file.
+    header: Mapped[str | None] = mapped_column(Text)
 
 
 class RawRecord(Base):

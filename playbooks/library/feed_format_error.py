@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from models import Batch, Invoice, InvoiceEvent, RawRecord
 from payables.canonical import Outcome, Status
 from payables.formats import read_feed
-from payables.formats.dialect import Dialect, detect, reassemble, rebuild
+from payables.formats.dialect import DELIMITERS, Dialect, detect, reassemble, rebuild
 from payables.formats.mapping import ClientMapping
 from payables.ingest import ingest_bytes
 from payables.reference.database import fill_from_client_master, reference_for
@@ -189,7 +189,7 @@ def _client_batches(session: Session, client: str, candidates: list[Batch]) -> l
     for batch_id, raw in session.execute(select(RawRecord.batch_id, RawRecord.raw).where(
             RawRecord.batch_id.in_(ids), RawRecord.outcome == Outcome.QUARANTINED,
             RawRecord.raw.contains(client))):
-        if client in {c.strip().strip('"') for c in re.split(r"[,;\t|]", raw)}:
+        if client in {c.strip().strip('"') for c in re.split(f"[{''.join(DELIMITERS)}]", raw)}:
             mentioned.add(batch_id)
     return [b for b in candidates if b.id in with_invoices | mentioned]
 

@@ -12,9 +12,7 @@ from sqlalchemy import func, select
 from models import Batch, Database, Invoice, Proposal, RawRecord
 from payables.canonical import Status
 from payables.clock import fixed_clock
-from payables.formats.mapping import bundled_mappings
 from payables.ingest import ingest_file
-from playbooks.library.feed_format_error import detect, rebuild
 from playbooks.runner import Runner
 from tests.factories import DE_IBAN, DE_VAT, NOW
 from tests.playbooks.conftest import propose
@@ -39,6 +37,8 @@ def broken_batch(book: Database, tmp_path: Path) -> int:
     feed = write_semicolon_feed(tmp_path / "c017-2026-11-20.csv")
     with book.session() as session:
         summary = ingest_file(session, feed, clock=fixed_clock(NOW))
+        batch = session.get(Batch, summary.batch_id)
+        assert batch is not None and batch.header == HEADER  # kept, without its line ending
     assert summary.quarantined == 3 and summary.accepted == 0
     return summary.batch_id
 
@@ -127,13 +127,55 @@ def test_a_batch_without_quarantine_goes_to_a_person(
     assert any("no batch of C017 has quarantined rows" in line for line in p.diagnosis["evidence"])
 
 
-def test_a_file_that_is_gone_goes_to_a_person(
+@pytest.mark.parametrize("what", ["gone", "changed"])
+def test_a_file_that_is_gone_or_changed_is_read_from_the_header_and_rows_kept_with_the_batch(
+        book: Database, runner: Runner, ticket_about: Callable[..., int], broken_batch: int,
+        tmp_path: Path, what: str) -> None:
+    feed = tmp_path / "c017-2026-11-20.csv"
+    if what == "gone":
+        feed.unlink()
+    else:
+        feed.write_bytes(feed.read_bytes() + b"C017;DIGITAL;DE;V00412;Late row\r\n")
+    pid = propose(book, runner, ticket_about("feed_format_error", clients=("C017",)))
+    p = _proposal(book, pid)
+    assert p.playbook == "reparse_feed", p.diagnosis
+    evidence = "\n".join(p.diagnosis["evidence"])
+    assert ("no longer there" if what == "gone" else "has changed since batch") in evidence
+    assert "read from its header line and the 3 quarantined row(s) kept with it" in evidence
+    # The bytes that were not UTF-8 come back as received: the encoding is still recognised.
+    assert "encoding cp1252 instead of UTF-8: 1 line(s) with bytes that are not UTF-8 (e.g. 'Müller GmbH')" in evidence
+    assert p.diagnosis["facts"]["counts"] == {"accepted": 2, "rejected": 0, "on_hold": 0, "quarantined": 1}
+
+    assert runner.decide(pid, "alice", approve=True).ok
+    assert runner.apply(pid).state == "verified"
+    with book.session() as session:
+        müller = session.scalars(select(Invoice).where(Invoice.invoice_number == "INV-7001")).one()
+        assert müller.vendor_name == "Müller GmbH" and müller.total_amount == Decimal("1190.00")
+
+
+def test_a_file_removed_between_plan_and_apply_rebuilds_the_same_rows(
         book: Database, runner: Runner, ticket_about: Callable[..., int], broken_batch: int,
         tmp_path: Path) -> None:
+    pid = propose(book, runner, ticket_about("feed_format_error", clients=("C017",)))
+    (tmp_path / "c017-2026-11-20.csv").unlink()
+    runner.decide(pid, "alice", approve=True)
+    assert runner.apply(pid).state == "verified"
+    with book.session() as session:
+        assert session.scalars(select(Invoice).where(Invoice.invoice_number == "INV-7001")).one().vendor_name == (
+            "Müller GmbH")
+
+
+def test_a_file_that_is_gone_from_a_batch_without_its_header_goes_to_a_person(
+        book: Database, runner: Runner, ticket_about: Callable[..., int], broken_batch: int,
+        tmp_path: Path) -> None:
+    with book.session() as session:  # ingested before batches kept their header line
+        batch = session.get(Batch, broken_batch)
+        assert batch is not None
+        batch.header = None
     (tmp_path / "c017-2026-11-20.csv").unlink()
     p = _proposal(book, propose(book, runner, ticket_about("feed_format_error", clients=("C017",))))
     assert p.playbook == "hand_off"
-    assert any("no longer there" in line and "header line" in line for line in p.diagnosis["evidence"])
+    assert any("no longer there" in line and "keeps no header line" in line for line in p.diagnosis["evidence"])
 
 
 def test_rows_quarantined_for_their_content_are_not_a_format_error(
@@ -167,29 +209,3 @@ def test_a_failed_verification_holds_the_reparsed_invoices(
         for number in ("INV-7001", "INV-7002"):
             inv = session.scalars(select(Invoice).where(Invoice.invoice_number == number)).one()
             assert inv.status == Status.ON_HOLD
-
-
-def test_detects_a_bundled_client_mapping_behind_a_new_delimiter() -> None:
-    leeds = next(m for m in bundled_mappings() if m.name == "uk-leeds")
-    row = ["E08000035", "Leeds", "2020-06-30", "Adults", "Care", "x", "y", "1", "2020-06-03", "2006-00001", "0",
-           "£1,250.00", "Revenue", "Fylde Coast Women\u2019s Aid", ""]
-    data = "\n".join(";".join(r) for r in (leeds.header, row)).encode("cp1252")
-    dialect, notes = detect(data, {2})
-    assert dialect is not None and dialect.mapping == "uk-leeds" and dialect.delimiter == ";"
-    assert "delimiter ';' instead of ','" in notes
-
-
-def test_a_file_mixing_utf8_and_cp1252_lines_keeps_both_readable() -> None:
-    header = "Client_ID;Vendor_ID;Vendor Name;Invoice No"
-    data = b"\n".join([header.encode(), "C017;V1;Café Zoë;INV-1".encode(), "C017;V2;Müller;INV-2".encode("cp1252")])
-    dialect, notes = detect(data + b"\n", {2, 3})
-    assert dialect is None  # too few columns for canonical feed v1, and it says which
-    assert any("the header lacks business_line" in n for n in notes)
-    full = data.replace(header.encode(), b"Client_ID;Business_Line;Geography;Vendor_ID;Vendor Name;Invoice No;"
-                        b"Invoice Date;Currency;Net;Tax;Total;Terms")
-    full = full.replace(b";V1;", b";DIGITAL;DE;V1;").replace(b";V2;", b";DIGITAL;DE;V2;")
-    full = full.replace(b"INV-1", b"INV-1;2026-11-02;EUR;1;0;1;NET30").replace(b"INV-2", b"INV-2;2026-11-02;EUR;1;0;1;NET30")
-    dialect, notes = detect(full, {2, 3})
-    assert dialect is not None and dialect.encoding == "cp1252"
-    text = rebuild(full, dialect, {2, 3})[0].decode("utf-8")
-    assert "Café Zoë" in text and "Müller" in text
