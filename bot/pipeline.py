@@ -9,7 +9,9 @@ and its revision, so that processing the same revision twice says it once.
 
 from __future__ import annotations
 
+import itertools
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -153,11 +155,14 @@ class Pipeline:
             if ticket.parent_id is None and changes_data(open_fix):
                 ticket.parent_id = open_fix.ticket_id
             return set(open_fix.plan.get("invoice_ids") or ()) if changes_data(open_fix) else set()
-        # The label first, then what the engine says stops the invoices the ticket names.
-        causes = [ticket_root_cause(ticket)] + causes_for(session, named)
-        for cause in dict.fromkeys(c for c in causes if c != "unknown"):
-            if self.runner.registry.for_root_cause(cause) is None:
+        # The label first, then (only if it does not hold) what the engine says stops the
+        # invoices the ticket names.
+        label = ticket_root_cause(ticket)
+        tried = {"unknown"}
+        for cause in itertools.chain([label], _lazy(lambda: causes_for(session, named))):
+            if cause in tried or self.runner.registry.for_root_cause(cause) is None:
                 continue
+            tried.add(cause)
             proposal = self.runner.propose(session, ticket, requested_by=ticket.reporter or "payops",
                                            root_cause=cause, hand_off=False)
             if proposal is None:
@@ -219,6 +224,10 @@ class Pipeline:
             customer_reply(session, ticket, key=f"ack:{rev}", kind="acknowledgement", text=answer, now=now)
         ticket.state = "needs_human" if result.needs_human else "escalated"
         return Outcome(ticket, "triage", result, answer=answer, summary=summary)
+
+
+def _lazy(make: Callable[[], list[str]]) -> Iterator[str]:
+    yield from make()
 
 
 def _label_line(result: TriageResult) -> str:

@@ -72,6 +72,7 @@ class Context:
     # When a playbook found its root cause not borne out: (that playbook, its diagnosis),
     # for the hand-off to a person.
     prior: tuple[Any, Diagnosis] | None = None
+    _verdicts: dict[tuple[int, str, str], Verdict] = field(default_factory=dict, repr=False)
 
     @property
     def now(self) -> datetime:
@@ -90,15 +91,21 @@ class Context:
         return list(self.session.scalars(query))
 
     def verdict(self, invoice: Invoice, adjust: Adjustments | None = None) -> Verdict:
-        """The engine's verdict on `invoice` now, or on a copy changed by `adjust`."""
-        return judge(self.session, invoice, adjust=adjust, ruleset=self.ruleset, clock=self.clock)
+        """The engine's verdict on `invoice` now, or on a copy changed by `adjust`.
+
+        Kept for the life of the context (one diagnosis and plan, which write nothing):
+        the diagnosis, the plan and the dry run ask the same questions."""
+        key = (invoice.id, invoice.status, repr(adjust))
+        if key not in self._verdicts:
+            self._verdicts[key] = judge(self.session, invoice, adjust=adjust, ruleset=self.ruleset, clock=self.clock)
+        return self._verdicts[key]
 
     def simulate(self, invoice: Invoice, changes: Sequence[Change]) -> Verdict:
         """The verdict `invoice` would get once `changes` are applied (on copies)."""
         adjust = Adjustments()
         for change in changes:
             adjust = change.simulate(self.session, invoice, adjust)
-        return self.verdict(invoice, adjust)
+        return self.verdict(invoice, adjust if adjust != Adjustments() else None)
 
 
 @dataclass

@@ -185,8 +185,25 @@ class Runner:
                 change.apply(run)
                 audit.record(session, at=now, actor=run.actor, action="announced", proposal_id=proposal.id,
                              ticket_id=ticket.id, subject=change.subject, detail=getattr(change, "text", ""))
+            if state == "approved" and not changes_data(proposal):
+                # Only messages: sent in this same transaction, with the ticket's handling,
+                # so there is nothing to lease, resume or roll back.
+                self._send_now(run, proposal, playbook, plan, ctx)
         self.notifier.proposal_changed(session, proposal, ticket)
         return proposal
+
+    def _send_now(self, run: ApplyContext, p: Proposal, playbook: Playbook, plan: Plan, ctx: Context) -> None:
+        now = self.clock()
+        for step, change in enumerate(plan.changes):
+            change.apply(run)
+            audit.record(run.session, at=now, actor=run.actor, action="step_applied", proposal_id=p.id,
+                         ticket_id=p.ticket_id, subject=f"step {step + 1}/{len(plan.changes)}: {change.subject}",
+                         after={change.field_name: change.after_value}, detail=getattr(change, "text", ""))
+        checks = playbook.verify(ctx, plan)
+        audit.record(run.session, at=now, actor=run.actor, action="verified", proposal_id=p.id, ticket_id=p.ticket_id,
+                     subject=p.playbook, after=[c.as_dict() for c in checks])
+        p.steps_done, p.state, p.finished_at = len(plan.changes), "verified", now
+        p.outcome = "; ".join(c.what + (f" ({c.detail})" if c.detail else "") for c in checks)
 
     def open_proposal_for(self, session: Session, invoice_ids: list[int]) -> Proposal | None:
         """An open proposal (not yet applied) whose plan covers one of `invoice_ids`."""

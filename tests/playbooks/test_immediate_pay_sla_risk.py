@@ -103,7 +103,7 @@ def test_a_blocked_invoice_only_pages_on_call_with_the_blocking_rules(
     p = _proposal(book, pid)
     assert p.playbook == "expedite_immediate_pay"
     assert [d["kind"] for d in p.plan["diff"]] == ["notice"]
-    assert p.state == "approved" and p.decided_by == "policy"  # a page only: nobody needs to approve
+    assert p.state == "verified" and p.decided_by == "policy"  # a page only: sent at once, nobody approves
     assert runner.apply(pid).state == "verified"
     [page] = _pages(book, pid)
     assert "INV-7001" in page and "NOT expedited, blocked by VM-01" in page

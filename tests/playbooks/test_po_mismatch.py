@@ -116,7 +116,7 @@ def test_routes_to_the_buyer_with_the_mismatch_in_numbers(
     pid = propose(retail, runner, ticket_about("po_mismatch", invoices=("R-3",)))
     p = proposal(retail, pid)
     assert p.playbook == "rematch_po"
-    assert p.state == "approved" and p.decided_by == "policy"  # only a message: nobody needs to approve
+    assert p.state == "verified" and p.decided_by == "policy"  # only a message: sent at once, nobody approves
     [notice] = p.plan["diff"]
     assert notice["subject"] == "message to buyer"
     for fact in ("R-3", "client C300", "119.00 EUR", "PO PO-300", "110.00 EUR", "+8.2 %", "LOGISTICS tolerance of 5 %",

@@ -199,7 +199,7 @@ def test_a_root_cause_not_borne_out_is_handed_to_a_person(book: Database, runner
     # The vendor is still inactive: the master is not stale, it is right.
     tid = ticket_about("vendor_master_stale", STALE, invoices=("INV-2291",))
     p = _proposal(book, propose(book, runner, tid))
-    assert (p.playbook, p.state, p.mode) == ("hand_off", "approved", "auto")
+    assert (p.playbook, p.state, p.mode) == ("hand_off", "verified", "auto")  # a message: sent at once
     assert "Refresh vendor snapshot" in p.diagnosis["evidence"][0]
     assert any("VM-01" in line for line in p.diagnosis["evidence"])
     assert runner.apply(pid := p.id).state == "verified"

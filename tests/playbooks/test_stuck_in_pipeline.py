@@ -102,7 +102,7 @@ def test_an_invoice_that_is_not_stuck_goes_to_a_person(
     runner = make_runner(clock=fixed_clock(LATER))
     pid = propose(book, runner, ticket_about("stuck_in_pipeline", invoices=("INV-3000", "INV-4400")))
     p = _proposal(book, pid)
-    assert p.playbook == "hand_off" and p.state == "approved"  # only a message: nothing to approve
+    assert p.playbook == "hand_off" and p.state == "verified"  # only a message: sent at once
     evidence = "\n".join(p.diagnosis["evidence"])
     assert "no invoice named here is stuck" in evidence
     assert "RECEIVED for 15 min, under its 30-min threshold" in evidence
