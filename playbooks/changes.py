@@ -71,21 +71,24 @@ class Change:
 
     # -- what it is ----------------------------------------------------------------------
 
+    # A change whose dataclass fields are named `before`, `after` (and `field`, `invoice`)
+    # needs no more than its `subject`; others override these.
+
     @property
     def subject(self) -> str:
         raise NotImplementedError
 
     @property
     def field_name(self) -> str:
-        raise NotImplementedError
+        return str(getattr(self, "field"))  # noqa: B009 (a subclass field)
 
     @property
     def before_value(self) -> Any:
-        raise NotImplementedError
+        return getattr(self, "before")  # noqa: B009 (a subclass field)
 
     @property
     def after_value(self) -> Any:
-        raise NotImplementedError
+        return getattr(self, "after")  # noqa: B009 (a subclass field)
 
     @property
     def moves_money(self) -> bool:
@@ -102,7 +105,7 @@ class Change:
 
     @property
     def invoice_id(self) -> int | None:
-        return None
+        return getattr(self, "invoice", None)
 
     def describe(self) -> dict[str, Any]:
         """One line of the plan's diff."""
@@ -182,17 +185,8 @@ class InvoiceStatus(Change):
     def field_name(self) -> str:
         return "status"
 
-    @property
-    def before_value(self) -> Any:
-        return self.before
 
-    @property
-    def after_value(self) -> Any:
-        return self.after
 
-    @property
-    def invoice_id(self) -> int | None:
-        return self.invoice
 
     @property
     def moves_money(self) -> bool:
@@ -263,21 +257,9 @@ class InvoiceField(Change):
     def subject(self) -> str:
         return f"invoice {self.number}"
 
-    @property
-    def field_name(self) -> str:
-        return self.field
 
-    @property
-    def before_value(self) -> Any:
-        return self.before
 
-    @property
-    def after_value(self) -> Any:
-        return self.after
 
-    @property
-    def invoice_id(self) -> int | None:
-        return self.invoice
 
     @property
     def changes_bank_data(self) -> bool:
@@ -339,17 +321,8 @@ class VendorField(Change):
     def subject(self) -> str:
         return f"vendor {self.vendor}"
 
-    @property
-    def field_name(self) -> str:
-        return self.field
 
-    @property
-    def before_value(self) -> Any:
-        return self.before
 
-    @property
-    def after_value(self) -> Any:
-        return self.after
 
     @property
     def changes_bank_data(self) -> bool:

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from models import Database, Ticket
+from models import Database, Invoice, Proposal, Ticket
 from payables.clock import Clock, fixed_clock
+from playbooks import audit
 from playbooks.policy import ApprovalPolicy
 from playbooks.ports import AuditOnlyNotifier
 from playbooks.runner import Runner
@@ -64,3 +66,21 @@ def propose(book: Database, runner: Runner, ticket_id: int, **kw: Any) -> int:
         proposal = runner.propose(session, ticket, **kw)
         assert proposal is not None
         return proposal.id
+
+
+def invoice_of(db: Database, number: str) -> Invoice:
+    with db.session() as session:
+        return session.scalars(select(Invoice).where(Invoice.invoice_number == number)).one()
+
+
+def proposal_of(db: Database, pid: int) -> Proposal:
+    with db.session() as session:
+        p = session.get(Proposal, pid)
+        assert p is not None
+        return p
+
+
+def actions_of(db: Database, pid: int) -> list[str]:
+    """The audit log's actions for one proposal, in order."""
+    with db.session() as session:
+        return [e.action for e in audit.entries(session, proposal_id=pid)]

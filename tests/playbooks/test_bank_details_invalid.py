@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Database, Invoice, Proposal, Ticket, Vendor
+from models import Database, Invoice, Ticket, Vendor
 from payables.canonical import CanonicalInvoice, Status
 from payables.clock import fixed_clock
 from payables.ingest import ingest_file
@@ -23,7 +23,7 @@ from playbooks.ports import AuditOnlyNotifier
 from playbooks.runner import Runner
 from tests.bot.scenario import BOLT
 from tests.factories import NOW, VENDOR_ROW, make_invoice, write_feed, write_reference
-from tests.playbooks.conftest import POLICY, propose
+from tests.playbooks.conftest import POLICY, actions_of, invoice_of, proposal_of, propose
 
 GOOD_IBAN = "DE12500105170648489890"
 BAD_IBAN = "DE12500105170648489891"  # one digit off: the check digits no longer match
@@ -61,23 +61,6 @@ def kraft(book: Database, tmp_path: Path) -> Database:
     return book
 
 
-def _invoice(db: Database, number: str) -> Invoice:
-    with db.session() as session:
-        return session.scalars(select(Invoice).where(Invoice.invoice_number == number)).one()
-
-
-def _proposal(db: Database, pid: int) -> Proposal:
-    with db.session() as session:
-        p = session.get(Proposal, pid)
-        assert p is not None
-        return p
-
-
-def _actions(db: Database, pid: int) -> list[str]:
-    with db.session() as session:
-        return [e.action for e in audit.entries(session, proposal_id=pid)]
-
-
 def _vendor_notices(db: Database, pid: int) -> list[str]:
     with db.session() as session:
         return [e.detail for e in audit.entries(session, proposal_id=pid)
@@ -95,7 +78,7 @@ def test_payments_to_the_invalid_iban_are_held_and_the_vendor_told_without_the_f
         kraft: Database, make_runner: Callable[..., Runner], ticket_about: Callable[..., int]) -> None:
     runner = make_runner(clock=fixed_clock(LATER))
     pid = propose(kraft, runner, ticket_about("bank_details_invalid", "V00500 IBAN bounced", vendors=("V00500",)))
-    p = _proposal(kraft, pid)
+    p = proposal_of(kraft, pid)
     assert (p.playbook, p.state) == ("hold_invalid_bank_details", "proposed")
     evidence = "\n".join(p.diagnosis["evidence"])
     assert "IBAN ******************9891 is not valid: its check digits are wrong" in evidence
@@ -115,12 +98,12 @@ def test_payments_to_the_invalid_iban_are_held_and_the_vendor_told_without_the_f
 
     assert runner.decide(pid, "alice", approve=True).ok
     assert runner.apply(pid).state == "verified"
-    b1, b2 = _invoice(kraft, "INV-B1"), _invoice(kraft, "INV-B2")
+    b1, b2 = invoice_of(kraft, "INV-B1"), invoice_of(kraft, "INV-B2")
     assert (b1.status, b2.status, b2.scheduled_at) == (Status.ON_HOLD, Status.ON_HOLD, None)
-    assert _invoice(kraft, "INV-B3").status == Status.REJECTED
+    assert invoice_of(kraft, "INV-B3").status == Status.REJECTED
     [notice] = _vendor_notices(kraft, pid)
     assert notice == text
-    assert _actions(kraft, pid) == ["proposed", "approved", "applying", "step_applied", "step_applied", "notice",
+    assert actions_of(kraft, pid) == ["proposed", "approved", "applying", "step_applied", "step_applied", "notice",
                                     "step_applied", "verified"]
     with kraft.session() as session:
         vendor = session.get(Vendor, "V00500")
@@ -131,18 +114,18 @@ def test_valid_bank_details_go_to_a_person(
         kraft: Database, make_runner: Callable[..., Runner], ticket_about: Callable[..., int]) -> None:
     pid = propose(kraft, make_runner(clock=fixed_clock(LATER)),
                   ticket_about("bank_details_invalid", vendors=("V00412",)))
-    p = _proposal(kraft, pid)
+    p = proposal_of(kraft, pid)
     assert p.playbook == "hand_off"
     evidence = "\n".join(p.diagnosis["evidence"])
     assert "the bank details are valid" in evidence and "vendor V00412: its IBAN" in evidence
-    assert _invoice(kraft, "INV-3000").status == Status.VALIDATED
+    assert invoice_of(kraft, "INV-3000").status == Status.VALIDATED
 
 
 def test_a_payment_made_before_apply_stops_it_but_keeps_the_holds_already_placed(
         kraft: Database, make_runner: Callable[..., Runner], ticket_about: Callable[..., int]) -> None:
     runner = make_runner(clock=fixed_clock(LATER))
     pid = propose(kraft, runner, ticket_about("bank_details_invalid", invoices=("INV-B1",)))
-    assert _proposal(kraft, pid).playbook == "hold_invalid_bank_details"
+    assert proposal_of(kraft, pid).playbook == "hold_invalid_bank_details"
     assert runner.decide(pid, "bob", approve=True).ok
     with kraft.session() as session:  # paid meanwhile: the plan no longer describes the world
         session.scalars(select(Invoice).where(Invoice.invoice_number == "INV-B2")).one().status = Status.PAID
@@ -150,8 +133,8 @@ def test_a_payment_made_before_apply_stops_it_but_keeps_the_holds_already_placed
     # Undoing INV-B1's hold would release a payment to an invalid account: it stays held.
     assert p.state == "failed" and "invoice INV-B2 status is 'PAID'" in p.outcome
     assert "rolled forward to" in p.outcome
-    assert _invoice(kraft, "INV-B1").status == Status.ON_HOLD
-    assert _invoice(kraft, "INV-B2").status == Status.PAID  # theirs stands
+    assert invoice_of(kraft, "INV-B1").status == Status.ON_HOLD
+    assert invoice_of(kraft, "INV-B2").status == Status.PAID  # theirs stands
     assert _vendor_notices(kraft, pid) == []  # the step that tells the vendor was not reached
 
 
@@ -173,6 +156,6 @@ def test_a_failed_verification_rolls_forward_to_held_rather_than_releasing_payme
     p = runner.apply(pid)
     assert p.state == "failed"
     assert "invoice INV-B1 is on hold: VALIDATED" in p.outcome and "rolled forward to" in p.outcome
-    assert _invoice(kraft, "INV-B1").status == Status.ON_HOLD  # held again, not released
-    assert _invoice(kraft, "INV-B2").status == Status.ON_HOLD
-    assert _actions(kraft, pid)[-3:] == ["verify_failed", "rolled_forward", "failed"]
+    assert invoice_of(kraft, "INV-B1").status == Status.ON_HOLD  # held again, not released
+    assert invoice_of(kraft, "INV-B2").status == Status.ON_HOLD
+    assert actions_of(kraft, pid)[-3:] == ["verify_failed", "rolled_forward", "failed"]

@@ -66,7 +66,8 @@ def test_killed_while_applying_resumes_and_applies_each_change_once(
     assert resumed.returncode == 0, resumed.stderr
     with book.session() as session:
         p = session.get(Proposal, pid)
-        assert p is not None and p.state == "verified", p.outcome
+        assert p is not None
+        assert p.state == "verified", p.outcome
         statuses = {number: status for number, status in session.execute(
             select(Invoice.invoice_number, Invoice.status).where(Invoice.invoice_number.in_(["INV-2291", "INV-5001"])))}
         assert statuses == {"INV-2291": Status.VALIDATED, "INV-5001": Status.ON_HOLD}

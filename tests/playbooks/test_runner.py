@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from models import AuditEntry, Database, Invoice, InvoiceEvent, Proposal, Ticket
+from models import AuditEntry, Database, Invoice, InvoiceEvent, Ticket
 from payables.canonical import Status
 from payables.clock import fixed_clock
 from playbooks import audit
@@ -22,7 +22,7 @@ from playbooks.runner import Runner
 from playbooks.shadow import compare_due, shadow_report
 from tests.bot.scenario import activate_vendor
 from tests.factories import NOW
-from tests.playbooks.conftest import POLICY, propose
+from tests.playbooks.conftest import POLICY, actions_of, proposal_of, propose
 
 STALE = "INV-2291 was rejected, the vendor V00777 is active again"
 
@@ -34,26 +34,14 @@ def stale(book: Database, tmp_path: Path, ticket_about: Callable[..., int]) -> i
     return ticket_about("vendor_master_stale", STALE, invoices=("INV-2291", "INV-5001"))
 
 
-def _proposal(db: Database, pid: int) -> Proposal:
-    with db.session() as session:
-        p = session.get(Proposal, pid)
-        assert p is not None
-        return p
-
-
 def _status(db: Database, number: str) -> str:
     with db.session() as session:
         return session.scalars(select(Invoice.status).where(Invoice.invoice_number == number)).one()
 
 
-def _actions(db: Database, pid: int) -> list[str]:
-    with db.session() as session:
-        return [e.action for e in audit.entries(session, proposal_id=pid)]
-
-
 def test_a_proposal_shows_diagnosis_diff_blast_radius_dry_run_and_risk(book: Database, runner: Runner,
                                                                        stale: int) -> None:
-    p = _proposal(book, propose(book, runner, stale))
+    p = proposal_of(book, propose(book, runner, stale))
     assert (p.playbook, p.state, p.mode) == ("refresh_vendor_snapshot", "proposed", "approve")
     assert p.plan["diff"] == [
         {"kind": "invoice_status", "subject": "invoice INV-2291", "field": "status", "before": "REJECTED",
@@ -88,7 +76,7 @@ def test_approved_once_applied_once_and_every_step_audited(book: Database, runne
         assert [(e.before, e.after) for e in steps] == [({"status": "REJECTED"}, {"status": "VALIDATED"}),
                                                         ({"status": "REJECTED"}, {"status": "ON_HOLD"})]
         assert all("approved by alice" in e.actor for e in steps)
-    assert _actions(book, pid) == ["proposed", "approved", "refused", "applying", "step_applied", "step_applied",
+    assert actions_of(book, pid) == ["proposed", "approved", "refused", "applying", "step_applied", "step_applied",
                                    "verified"]
 
 
@@ -99,7 +87,7 @@ def test_two_person_rule_and_unauthorised_approvers_are_refused_with_a_reason(
     assert not mine.ok and "two-person rule" in mine.message
     stranger = runner.decide(pid, "mallory", approve=True)
     assert not stranger.ok and "not on the approver list" in stranger.message
-    assert _proposal(book, pid).state == "proposed"
+    assert proposal_of(book, pid).state == "proposed"
     with book.session() as session:
         refused = [e for e in audit.entries(session, proposal_id=pid) if e.action == "refused"]
         assert [e.actor for e in refused] == ["carol", "mallory"]
@@ -113,7 +101,7 @@ def test_two_person_rule_and_unauthorised_approvers_are_refused_with_a_reason(
 def test_the_requester_may_withdraw_but_not_approve(book: Database, runner: Runner, stale: int) -> None:
     pid = propose(book, runner, stale)
     assert runner.decide(pid, "carol", approve=False, note="asked for the wrong invoice").ok
-    p = _proposal(book, pid)
+    p = proposal_of(book, pid)
     assert (p.state, p.agreement) == ("rejected", "differ")
     assert runner.apply(pid).state == "rejected"
     assert _status(book, "INV-2291") == Status.REJECTED
@@ -124,7 +112,7 @@ def test_an_unanswered_proposal_expires_and_cannot_be_approved_after(
     pid = propose(book, make_runner(), stale)
     later = make_runner(clock=fixed_clock(NOW + timedelta(hours=4, seconds=1)))
     assert later.run_due() == 1
-    p = _proposal(book, pid)
+    p = proposal_of(book, pid)
     assert p.state == "expired" and "expired unanswered" in p.outcome
     late = later.decide(pid, "alice", approve=True)
     assert not late.ok and "expired" in late.message
@@ -144,7 +132,7 @@ def test_a_change_made_by_hand_since_the_plan_stops_the_apply_and_rolls_back(
     # INV-2291 was re-driven first, then put back: nothing is left half-done.
     assert _status(book, "INV-2291") == Status.REJECTED
     assert _status(book, "INV-5001") == Status.CANCELLED
-    assert _actions(book, pid)[-2:] == ["step_reverted", "rolled_back"]
+    assert actions_of(book, pid)[-2:] == ["step_reverted", "rolled_back"]
 
 
 class _VerifyFails(Playbook):
@@ -176,7 +164,7 @@ def test_a_failed_verification_rolls_every_change_back(book: Database, stale: in
     assert p.state == "rolled_back"
     assert "payment run accepted it: refused by the bank file check" in p.outcome
     assert _status(book, "INV-2291") == _status(book, "INV-5001") == Status.REJECTED
-    assert _actions(book, pid).count("step_reverted") == 1
+    assert actions_of(book, pid).count("step_reverted") == 1
 
 
 def _notifier():  # type: ignore[no-untyped-def]
@@ -198,13 +186,13 @@ def test_a_root_cause_not_borne_out_is_handed_to_a_person(book: Database, runner
                                                           ticket_about: Callable[..., int]) -> None:
     # The vendor is still inactive: the master is not stale, it is right.
     tid = ticket_about("vendor_master_stale", STALE, invoices=("INV-2291",))
-    p = _proposal(book, propose(book, runner, tid))
+    p = proposal_of(book, propose(book, runner, tid))
     assert (p.playbook, p.state, p.mode) == ("hand_off", "verified", "auto")  # a message: sent at once
     assert "Refresh vendor snapshot" in p.diagnosis["evidence"][0]
     assert any("VM-01" in line for line in p.diagnosis["evidence"])
     assert runner.apply(pid := p.id).state == "verified"
     assert _status(book, "INV-2291") == Status.REJECTED
-    assert "notice" in _actions(book, pid)
+    assert "notice" in actions_of(book, pid)
 
 
 def test_shadow_mode_records_without_acting_then_measures_agreement(
@@ -212,7 +200,7 @@ def test_shadow_mode_records_without_acting_then_measures_agreement(
     shadow = make_runner(ApprovalPolicy(approvers=frozenset({"alice"}), modes={"refresh_vendor_snapshot": "shadow"},
                                         min_samples=1))
     pid = propose(book, shadow, stale)
-    assert _proposal(book, pid).state == "shadow"
+    assert proposal_of(book, pid).state == "shadow"
     assert not shadow.decide(pid, "alice", approve=True).ok
     assert shadow.run_due() == 0
     assert _status(book, "INV-2291") == Status.REJECTED
@@ -226,7 +214,7 @@ def test_shadow_mode_records_without_acting_then_measures_agreement(
     with book.session() as session:
         assert compare_due(session, now=NOW) == 1
         report = {r["playbook"]: r for r in shadow_report(session, shadow.policy, ["refresh_vendor_snapshot"])}
-    p = _proposal(book, pid)
+    p = proposal_of(book, pid)
     assert p.agreement == "agree"
     assert report["refresh_vendor_snapshot"]["shadow_agree"] == 1
     assert report["refresh_vendor_snapshot"]["recommendation"].startswith("ready for approval mode")
@@ -240,18 +228,18 @@ def test_shadow_disagreement_is_measured_too(book: Database, make_runner: Callab
         assert ticket is not None
         ticket.state = "resolved"  # resolved without re-driving anything
         compare_due(session, now=NOW)
-    p = _proposal(book, pid)
+    p = proposal_of(book, pid)
     assert p.agreement == "differ" and "INV-2291 status is 'REJECTED'" in p.agreement_detail
 
 
 def test_auto_apply_only_on_earned_agreement_and_never_for_money(book: Database, make_runner: Callable[..., Runner],
                                                                 stale: int) -> None:
     generous = ApprovalPolicy(approvers=frozenset({"alice"}), auto_apply={"*": "high"}, min_samples=1)
-    p = _proposal(book, propose(book, make_runner(generous), stale))
+    p = proposal_of(book, propose(book, make_runner(generous), stale))
     assert p.state == "proposed" and "a person approves that" in p.decision_note
     runner = make_runner(generous)
     runner.decide(p.id, "carol", approve=False)  # withdrawn: measured as a disagreement
     money_ok = ApprovalPolicy(approvers=frozenset({"alice"}), auto_apply={"*": "high"}, auto_apply_money=True,
                               min_samples=1)
-    again = _proposal(book, propose(book, make_runner(money_ok), stale))
+    again = proposal_of(book, propose(book, make_runner(money_ok), stale))
     assert again.state == "proposed" and "not yet earned: 0/1" in again.decision_note

@@ -10,18 +10,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from models import Database, Invoice, Proposal, Vendor, VendorChange
+from models import Database, Invoice, Vendor, VendorChange
 from payables.canonical import CanonicalInvoice, Status
 from payables.clock import fixed_clock
 from payables.ingest import ingest_file
 from payables.reference.loader import load_reference_dir
-from playbooks import audit
 from playbooks.library.tax_id_invalid import normalised_variants
 from playbooks.policy import ApprovalPolicy, Track
 from playbooks.runner import Runner
 from tests.bot.scenario import BOLT
 from tests.factories import NOW, VENDOR_ROW, make_invoice, write_feed, write_reference
-from tests.playbooks.conftest import propose
+from tests.playbooks.conftest import actions_of, invoice_of, proposal_of, propose
 
 VALID = "DE102030400"
 TYPO = "DE102030401"  # wrong check digit
@@ -46,28 +45,11 @@ def _seed(db: Database, directory: Path, stored: str, invoices: list[CanonicalIn
         ingest_file(session, write_feed(directory / "oberon.csv", invoices), clock=fixed_clock(NOW))
 
 
-def _invoice(db: Database, number: str) -> Invoice:
-    with db.session() as session:
-        return session.scalars(select(Invoice).where(Invoice.invoice_number == number)).one()
-
-
 def _tax_id(db: Database) -> str:
     with db.session() as session:
         vendor = session.get(Vendor, "V00900")
         assert vendor is not None
         return vendor.tax_id
-
-
-def _proposal(db: Database, pid: int) -> Proposal:
-    with db.session() as session:
-        p = session.get(Proposal, pid)
-        assert p is not None
-        return p
-
-
-def _actions(db: Database, pid: int) -> list[str]:
-    with db.session() as session:
-        return [e.action for e in audit.entries(session, proposal_id=pid)]
 
 
 def test_the_id_printed_on_the_invoices_corrects_the_master_once_a_person_approves(
@@ -76,11 +58,11 @@ def test_the_id_printed_on_the_invoices_corrects_the_master_once_a_person_approv
         _oberon("INV-T1", "119.00"),  # prints no id: TAX-01 on the master's
         _oberon("INV-T2", "238.00", printed=VALID),  # the right id: VM-02, it differs from the master
         _oberon("INV-T3", "357.00", printed=TYPO)])  # prints the typo itself: stays until re-issued
-    assert [_invoice(book, n).status for n in ("INV-T1", "INV-T2", "INV-T3")] == [
+    assert [invoice_of(book, n).status for n in ("INV-T1", "INV-T2", "INV-T3")] == [
         Status.REJECTED, Status.ON_HOLD, Status.REJECTED]
     runner = make_runner(clock=fixed_clock(LATER))
     pid = propose(book, runner, ticket_about("tax_id_invalid", invoices=("INV-T1",)))
-    p = _proposal(book, pid)
+    p = proposal_of(book, pid)
     assert (p.playbook, p.state, p.mode) == ("propose_tax_id_correction", "proposed", "approve")
     evidence = "\n".join(p.diagnosis["evidence"])
     assert f"tax id '{TYPO}' fails TAX-01 for DE: the number's checksum or check digit is invalid" in evidence
@@ -95,17 +77,17 @@ def test_the_id_printed_on_the_invoices_corrects_the_master_once_a_person_approv
         "INV-T1": (["TAX-01"], "VALIDATED"), "INV-T2": (["VM-02"], "VALIDATED")}
     assert p.plan["blast"]["vendors"] == ["V00900"] and p.plan["blast"]["invoices"] == 2
     assert p.risk == "high" and "changes the vendor master" in p.plan["risk_reasons"]
-    assert _tax_id(book) == TYPO and _invoice(book, "INV-T1").status == Status.REJECTED  # held until approved
+    assert _tax_id(book) == TYPO and invoice_of(book, "INV-T1").status == Status.REJECTED  # held until approved
 
     assert runner.decide(pid, "alice", approve=True).ok
     assert runner.apply(pid).state == "verified"
     assert _tax_id(book) == VALID
-    assert [_invoice(book, n).status for n in ("INV-T1", "INV-T2", "INV-T3")] == [
+    assert [invoice_of(book, n).status for n in ("INV-T1", "INV-T2", "INV-T3")] == [
         Status.VALIDATED, Status.VALIDATED, Status.REJECTED]
     with book.session() as session:
         [change] = session.scalars(select(VendorChange).where(VendorChange.vendor_id == "V00900")).all()
         assert (change.field, change.old_value, change.new_value) == ("tax_id", TYPO, VALID)
-    assert _actions(book, pid) == ["proposed", "approved", "applying", "step_applied", "step_applied",
+    assert actions_of(book, pid) == ["proposed", "approved", "applying", "step_applied", "step_applied",
                                    "step_applied", "verified"]
 
 
@@ -117,7 +99,7 @@ def test_a_vendor_master_change_never_applies_without_a_person(
                               min_samples=0, min_agreement=0.0)
     runner = make_runner(trusting, clock=fixed_clock(LATER))
     monkeypatch.setattr(Runner, "track", lambda self, session, playbook: Track(100, 100))
-    p = _proposal(book, propose(book, runner, ticket_about("tax_id_invalid", vendors=("V00900",))))
+    p = proposal_of(book, propose(book, runner, ticket_about("tax_id_invalid", vendors=("V00900",))))
     assert p.state == "proposed" and p.risk == "high"
     assert "risk high is above" in p.decision_note
 
@@ -127,7 +109,7 @@ def test_the_stored_id_normalised_is_proposed_when_exactly_one_variant_validates
     _seed(book, tmp_path, LETTER_O, [_oberon("INV-T1", "119.00"), _oberon("INV-T2", "238.00")])
     runner = make_runner(clock=fixed_clock(LATER))
     pid = propose(book, runner, ticket_about("tax_id_invalid", vendors=("V00900",)))
-    p = _proposal(book, pid)
+    p = proposal_of(book, pid)
     assert p.playbook == "propose_tax_id_correction"
     assert "the number has an invalid format" in "\n".join(p.diagnosis["evidence"])
     assert p.diagnosis["facts"]["corrections"]["V00900"]["sources"] == ["the stored id normalised"]
@@ -135,7 +117,7 @@ def test_the_stored_id_normalised_is_proposed_when_exactly_one_variant_validates
     assert runner.decide(pid, "bob", approve=True).ok
     assert runner.apply(pid).state == "verified"
     assert _tax_id(book) == VALID
-    assert _invoice(book, "INV-T2").status == Status.VALIDATED
+    assert invoice_of(book, "INV-T2").status == Status.VALIDATED
 
 
 def test_normalising_undoes_the_usual_slips() -> None:
@@ -149,7 +131,7 @@ def test_no_single_valid_candidate_goes_to_a_person_with_the_reason(
         book: Database, make_runner: Callable[..., Runner], ticket_about: Callable[..., int], tmp_path: Path) -> None:
     _seed(book, tmp_path, TYPO, [_oberon("INV-T1", "119.00")])
     pid = propose(book, make_runner(clock=fixed_clock(LATER)), ticket_about("tax_id_invalid", vendors=("V00900",)))
-    p = _proposal(book, pid)
+    p = proposal_of(book, pid)
     assert p.playbook == "hand_off"
     evidence = "\n".join(p.diagnosis["evidence"])
     assert "no valid candidate: a person must ask the vendor for its registered tax id" in evidence
@@ -159,7 +141,7 @@ def test_no_single_valid_candidate_goes_to_a_person_with_the_reason(
 def test_a_valid_master_tax_id_goes_to_a_person(
         book: Database, make_runner: Callable[..., Runner], ticket_about: Callable[..., int]) -> None:
     pid = propose(book, make_runner(clock=fixed_clock(LATER)), ticket_about("tax_id_invalid", vendors=("V00412",)))
-    p = _proposal(book, pid)
+    p = proposal_of(book, pid)
     assert p.playbook == "hand_off"
     assert "vendor V00412's tax id DE136695976 passes TAX-01 for DE" in "\n".join(p.diagnosis["evidence"])
 
@@ -175,6 +157,6 @@ def test_an_invoice_changed_after_approval_rolls_back_the_vendor_master_too(
     p = runner.apply(pid)
     assert p.state == "rolled_back" and "every change was rolled back" in p.outcome
     assert _tax_id(book) == TYPO  # the master correction was undone with the rest
-    assert _invoice(book, "INV-T1").status == Status.REJECTED
-    assert _invoice(book, "INV-T2").status == Status.CANCELLED
-    assert _actions(book, pid)[-3:] == ["step_reverted", "step_reverted", "rolled_back"]
+    assert invoice_of(book, "INV-T1").status == Status.REJECTED
+    assert invoice_of(book, "INV-T2").status == Status.CANCELLED
+    assert actions_of(book, pid)[-3:] == ["step_reverted", "step_reverted", "rolled_back"]
