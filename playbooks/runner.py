@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from models import Database, Proposal, Ticket
+from models import Database, Invoice, Proposal, Ticket
 from payables.clock import Clock
 from payables.rules.registry import RuleSet, default_ruleset
 from playbooks import audit
@@ -118,7 +118,8 @@ class Runner:
         ctx = self.context(session, ticket)
         diagnosis = playbook.diagnose(ctx)
         plan = playbook.plan(ctx, diagnosis) if diagnosis.applicable else None
-        if plan is not None and len(affected_invoices(ctx, plan)) > self.options.max_invoices:
+        invoices = affected_invoices(ctx, plan) if plan is not None else []
+        if len(invoices) > self.options.max_invoices:
             diagnosis.evidence.append(f"the plan would touch more than {self.options.max_invoices} invoices: "
                                       "too wide for one approval")
             plan = None
@@ -131,14 +132,15 @@ class Runner:
             playbook = handoff
             diagnosis = playbook.diagnose(ctx)
             plan = playbook.plan(ctx, diagnosis)
-        assert plan is not None, f"{playbook.name} made no plan"
-        return self._record(session, ctx, ticket, playbook, diagnosis, plan,
+            assert plan is not None, f"{playbook.name} made no plan"
+            invoices = affected_invoices(ctx, plan)
+        assert plan is not None
+        return self._record(session, ctx, ticket, playbook, diagnosis, plan, invoices,
                             requested_by or ticket.reporter or "payops")
 
     def _record(self, session: Session, ctx: Context, ticket: Ticket, playbook: Playbook, diagnosis: Diagnosis,
-                plan: Plan, requested_by: str) -> Proposal:
+                plan: Plan, invoices: list[Invoice], requested_by: str) -> Proposal:
         now = self.clock()
-        invoices = affected_invoices(ctx, plan)
         blast = blast_radius(session, invoices, plan.changes)
         risk, reasons = risk_of(blast, plan.changes)
         moves_money = any(c.moves_money for c in plan.changes)
