@@ -8,7 +8,7 @@ from __future__ import annotations
 from models.base import Base
 from models.db import Database, DatabaseError, default_database_url
 from models.ingestion import Batch, RawRecord
-from models.invoices import Finding, Invoice, InvoiceEvent, ValidationResult
+from models.invoices import Finding, FindingWaiver, Invoice, InvoiceEvent, ValidationResult
 from models.playbooks import AuditEntry, Proposal
 from models.reference import Client, FxRate, PurchaseOrder, ReferenceVersion, Vendor, VendorChange
 from models.tickets import (
@@ -30,6 +30,7 @@ __all__ = [
     "Database",
     "DatabaseError",
     "Finding",
+    "FindingWaiver",
     "FxRate",
     "Invoice",
     "InvoiceEvent",

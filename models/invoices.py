@@ -113,3 +113,19 @@ class Finding(Base):
 
 
 Index("ix_findings_rule_invoice", Finding.rule, Finding.invoice_id)
+
+
+class FindingWaiver(Base):
+    """A person's answer to a hold: this rule no longer stops this invoice (a duplicate
+    suspect confirmed as a separate supply, say). Re-validations still report the rule,
+    as a warning naming who waived it, so the answer is kept and visible."""
+
+    __tablename__ = "finding_waivers"
+    __table_args__ = (UniqueConstraint("invoice_id", "rule"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
+    rule: Mapped[str] = mapped_column(String(48))
+    waived_by: Mapped[str] = mapped_column(String(200))
+    waived_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reason: Mapped[str] = mapped_column(Text)

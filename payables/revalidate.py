@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Batch, Invoice, InvoiceEvent, RawRecord, ValidationResult
+from models import Batch, FindingWaiver, Invoice, InvoiceEvent, RawRecord, ValidationResult
 from models import Finding as FindingRow
 from payables.canonical import CanonicalInvoice, Outcome, Status
 from payables.clock import Clock, system_clock
@@ -24,7 +24,7 @@ from payables.errors import AmbiguousInvoice, InvoiceNotFound
 from payables.reference.database import reference_for
 from payables.reference.lookup import PurchaseOrderRef, VendorRef
 from payables.rules.base import Finding, InvoiceState, RuleContext, Severity
-from payables.rules.registry import RuleSet, default_ruleset
+from payables.rules.registry import RuleSet, default_ruleset, status_of
 from payables.store import INVOICE_COLUMNS
 
 JUDGED = {Status.VALIDATED, Status.REJECTED, Status.ON_HOLD}
@@ -156,6 +156,8 @@ class Adjustments:
     fx_rates: dict[tuple[str, date], Decimal] = field(default_factory=dict)
     # Other invoices' statuses (by id) as the plan leaves them.
     statuses: dict[int, str] = field(default_factory=dict)
+    # Rules waived for the invoice judged (a hold the plan answers).
+    waived: tuple[str, ...] = ()
 
 
 def judge(
@@ -179,8 +181,23 @@ def judge(
     state = InvoiceState(invoice.status, invoice.ingested_at, invoice.scheduled_at)
     ctx = RuleContext(reference=reference, now=now, ingested_at=invoice.ingested_at, state=state)
     evaluation = ruleset.evaluate(canonical, ctx, reference.loaded)
-    return Verdict(str(evaluation.status), evaluation.findings, ruleset.version, reference.version, now,
-                   evaluation.skipped)
+    findings = _apply_waivers(session, invoice, evaluation.findings, adjust.waived if adjust else ())
+    return Verdict(str(status_of(findings)), findings, ruleset.version, reference.version, now, evaluation.skipped)
+
+
+def _apply_waivers(session: Session, invoice: Invoice, findings: tuple[Finding, ...],
+                   planned: tuple[str, ...] = ()) -> tuple[Finding, ...]:
+    """A rule a person waived for this invoice no longer stops it: its finding stays, as a
+    warning that says who waived it and why (`planned`: waivers a dry run assumes)."""
+    if not findings or invoice.id is None:
+        return findings
+    waived = {w.rule: f"waived by {w.waived_by} on {w.waived_at:%Y-%m-%d}: {w.reason}"
+              for w in session.scalars(select(FindingWaiver).where(FindingWaiver.invoice_id == invoice.id))}
+    waived.update({rule: "to be waived by the plan" for rule in planned if rule not in waived})
+    if not waived:
+        return findings
+    return tuple(Finding(f.rule, Severity.WARN, f"{f.message} ({waived[f.rule]})", f.action)
+                 if f.rule in waived and f.severity != Severity.WARN else f for f in findings)
 
 
 def revalidate(

@@ -120,10 +120,11 @@ def dry_run(ctx: Context, invoices: Sequence[Invoice], changes: Sequence[Change]
     for inv in invoices:
         before = ctx.verdict(inv)
         # An invoice the plan re-drives is judged at its status step, with every change
-        # before it in place (its own PO fix, say), as applying will judge it.
+        # before it in place (its own PO fix, say) and the step itself (a release waives
+        # the hold it answers), as applying will judge it; later steps are not yet made.
         own = next((i for i, c in enumerate(changes) if c.invoice_id == inv.id and isinstance(c, InvoiceStatus)),
                    len(changes))
-        after = ctx.simulate(inv, changes[:own])
+        after = ctx.simulate(inv, changes[:own + 1])
         rows.append({"invoice_id": inv.id, "invoice_number": inv.invoice_number, "client_id": inv.client_id,
                      "vendor_id": inv.vendor_id, "stored_status": inv.status,
                      "before": _verdict_dict(before), "after": _verdict_dict(after)})

@@ -12,15 +12,16 @@ it: a release never lets through what the engine would refuse for another reason
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
-from models import Invoice
+from models import FindingWaiver, Invoice
 from payables.canonical import Status
-from payables.revalidate import judge, latest_findings
+from payables.revalidate import Adjustments, judge, latest_findings
 from payables.rules.codes import money
 from playbooks.base import Check, Context, Diagnosis, Plan, Playbook
 from playbooks.changes import PAYABLE, ApplyContext, ChangeConflict, InvoiceStatus
@@ -52,6 +53,21 @@ class ReleaseHold(InvoiceStatus):
             raise ChangeConflict(f"invoice {self.number}: besides {self.answered_rule}, the engine now stops it "
                                  f"for {', '.join(others)}: not released")
         self._move(run, self.after, self.reason)
+        # Remembered, so that the next re-validation (an inquiry, a re-drive) does not
+        # hold it for the same twin again.
+        run.session.add(FindingWaiver(invoice_id=inv.id, rule=self.answered_rule, waived_by=run.actor[:200],
+                                      waived_at=run.clock(), reason=self.reason))
+
+    def revert(self, run: ApplyContext) -> None:
+        run.session.execute(delete(FindingWaiver).where(FindingWaiver.invoice_id == self.invoice,
+                                                        FindingWaiver.rule == self.answered_rule))
+        super().revert(run)
+
+    def simulate(self, session: Session, invoice: Invoice, adjust: Adjustments) -> Adjustments:
+        adjust = super().simulate(session, invoice, adjust)
+        if invoice.id != self.invoice:
+            return adjust
+        return replace(adjust, waived=(*adjust.waived, self.answered_rule))
 
 
 def normalise_number(number: str) -> str:

@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from models import Database, Invoice, InvoiceEvent, Proposal
+from models import Database, FindingWaiver, Invoice, InvoiceEvent, Proposal
 from payables.canonical import CanonicalInvoice
 from payables.clock import fixed_clock
 from payables.ingest import ingest_file
 from payables.reference.loader import load_reference_dir
+from payables.revalidate import revalidate
 from playbooks import audit
 from playbooks.library.duplicate_suspect import normalise_number
 from playbooks.runner import Runner
@@ -101,6 +102,9 @@ def test_cancels_the_resend_and_releases_the_other_supply(
     assert Decimal(p.plan["blast"]["by_currency"]["EUR"]) == Decimal("297.50")
     assert {row["invoice_number"]: row["before"]["rules"] for row in p.plan["dry_run"]} == {
         "inv-03000": ["DUP-02"], "INV-4401": ["DUP-02"]}
+    # The dry run shows the release for what it is: DUP-02 answered, nothing else stops it.
+    assert {row["invoice_number"]: (row["after"]["status"], row["after"]["rules"]) for row in p.plan["dry_run"]}[
+        "INV-4401"] == ("VALIDATED", [])
     assert p.moves_money  # the release lets INV-4401 be paid: a person approves it
 
     assert runner.decide(pid, "alice", approve=True).ok
@@ -115,6 +119,15 @@ def test_cancels_the_resend_and_releases_the_other_supply(
     assert "duplicate of invoice INV-3000" in reasons[cancelled.id]
     assert "not a duplicate of INV-4400" in reasons[released.id]
     assert actions(held, pid) == ["proposed", "approved", "applying", "step_applied", "step_applied", "verified"]
+    # The answer is remembered: a later re-validation (an inquiry) keeps it released and
+    # still says what DUP-02 found, and who waived it.
+    with held.session() as session:
+        again = revalidate(session, session.scalars(select(Invoice).where(Invoice.invoice_number == "INV-4401")).one(),
+                           clock=fixed_clock(NOW))
+    assert again.now.status == "VALIDATED"
+    [dup] = [f for f in again.now.findings if f.rule == "DUP-02"]
+    assert dup.severity == "warn" and "waived by playbook resolve_duplicate_suspect" in dup.message
+    assert "approved by alice" in dup.message
 
 
 def test_same_po_net_tax_and_iban_under_another_number_is_a_duplicate(
@@ -169,6 +182,8 @@ def test_an_invoice_moved_by_hand_after_approval_rolls_the_whole_plan_back(
     assert invoice(held, "inv-03000").status == "ON_HOLD"
     assert invoice(held, "INV-4401").status == "REJECTED"
     assert actions(held, pid)[-3:] == ["step_applied", "step_reverted", "rolled_back"]
+    with held.session() as session:
+        assert session.scalars(select(FindingWaiver)).all() == []  # no release was recorded
 
 
 def test_a_release_is_refused_when_another_rule_stops_the_invoice_by_the_time_it_is_applied(
