@@ -135,3 +135,41 @@ def test_reject_in_slack_leaves_everything_as_it_was(service: Service, slack: Fa
     assert not any(b["type"] == "actions" for b in rejected[-1].params["blocks"])
     with book.session() as session:
         assert session.scalars(select(Invoice.status).where(Invoice.invoice_number == "INV-2291")).one() == "REJECTED"
+
+
+@pytest.fixture
+def hasty(book: Database, settings, triager, slack: FakeSlack, tmp_path: Path) -> Iterator[Service]:
+    """A service whose proposals expire after about a second."""
+    activate_vendor(book, tmp_path / "fixed")
+    settings = settings.model_copy(update={
+        "slack": SlackSettings(bot_token=slack.token, signing_secret=SECRET, api_url=slack.base_url,
+                               oncall_channel="CONCALL"),
+        "playbooks": PlaybookSettings(approvers=["UONCALL"], expiry_minutes=0.02),
+        "web": WebSettings(port=0), "poll_seconds": 0.1})
+    svc = Service(settings, db=book, clock=running_clock, triager=triager)
+    svc.start()
+    yield svc
+    svc.stop()
+
+
+def test_an_unanswered_proposal_expires_in_slack_and_a_late_click_is_refused(hasty: Service, slack: FakeSlack,
+                                                                              book: Database) -> None:
+    send(hasty, mention(QUESTION, user="U017", channel="CC017", ts="1800.0003", event_id="EvP3"))
+    slack.wait_for("chat.postMessage")
+    with book.session() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.source == "slack")).one()
+        proposal = hasty.runner.propose(session, ticket, root_cause="vendor_master_stale")
+        assert proposal is not None
+        pid = proposal.id
+    hasty.wake()
+    ts = wait_until(lambda: _sent_ts(book, pid))
+    time.sleep(1.5)
+    hasty.wake()  # the work loop expires it (the scheduler does so every 30 s)
+    expired = wait_until(lambda: [c for c in slack.calls("chat.update") if c.params.get("ts") == ts and
+                                  "Expired unanswered" in json.dumps(c.params.get("blocks"))])
+    assert not any(b["type"] == "actions" for b in expired[-1].params["blocks"])
+    click(hasty, slack, "payops_approve", pid, "UONCALL", ts)
+    [late] = slack.wait_for("chat.postEphemeral")
+    assert "expired" in late.params["text"]
+    with book.session() as session:
+        assert session.scalars(select(Invoice.status).where(Invoice.invoice_number == "INV-2291")).one() == "REJECTED"
