@@ -96,6 +96,10 @@ def playbook_list(app: AppContext, as_json: bool) -> None:
 def playbook_plan(app: AppContext, ticket_ref: str, user: str | None, root_cause: str | None, as_json: bool) -> None:
     """Diagnose TICKET and record its playbook's proposal (diff, blast radius, dry run)."""
     runner = _runner(app)
+    known = sorted(pb.root_cause for pb in runner.registry.all())
+    if root_cause is not None and root_cause not in known:
+        raise click.ClickException(f"--root-cause {root_cause!r} is not a root cause of the taxonomy: "
+                                   f"{', '.join(known)}")
     with app.db.session() as session:
         try:
             ticket = find_ticket(session, ticket_ref)

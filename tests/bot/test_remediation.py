@@ -200,5 +200,9 @@ def test_playbook_commands_plan_refuse_apply_and_audit(env, tmp_path):
 def test_playbook_commands_say_what_is_wrong(env, tmp_path):
     assert "no ticket LOCAL-99" in payops(["playbook", "plan", "LOCAL-99"], env, tmp_path, ok=False).stderr
     assert "no proposal 42" in payops(["playbook", "show", "42"], env, tmp_path, ok=False).stderr
+    assert "there is no proposal 42" in payops(["playbook", "apply", "42", "--as", "alice"], env, tmp_path,
+                                               ok=False).stderr
+    wrong = payops(["playbook", "plan", "LOCAL-1", "--root-cause", "gremlins"], env, tmp_path, ok=False).stderr
+    assert "'gremlins' is not a root cause of the taxonomy" in wrong and "missing_fx_rate" in wrong
     bad = {**env, "PAYOPS_PLAYBOOKS__AUTO_APPLY": '{"*": "whenever"}'}
     assert "risk must be one of low, medium, high" in payops(["playbook", "list"], bad, tmp_path, ok=False).stderr
