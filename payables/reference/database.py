@@ -21,7 +21,9 @@ from sqlalchemy import (
     and_,
     exists,
     func,
+    or_,
     select,
+    tuple_,
 )
 from sqlalchemy.sql import Executable
 
@@ -33,6 +35,8 @@ from payables.reference.memory import MemoryReference
 from payables.rules.base import Needs
 
 CHUNK = 400
+# Up to this many keys and days, earlier invoices are looked up without temporary tables.
+SMALL_LOOKUP = 40
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -161,16 +165,31 @@ def _earlier_invoices(
     keys = [dict(client_id=c, vendor_id=v, invoice_number=n) for c, v, n in {i.key for i in invoices}]
     days = [dict(vendor_id=v, invoice_date=d)
             for v, d in {(i.vendor_id, i.invoice_date) for i in invoices if i.invoice_date}]
-    k, d = _KEY_PROBE.c, _DAY_PROBE.c
     found: dict[int, tuple[ExistingInvoice, Decimal | None, date | None]] = {}
+    for inv_id, client, vendor, number, status, total, day in _matching(conn, cols, keys, days):
+        found[inv_id] = (ExistingInvoice(inv_id, client, vendor, number, status), total, day)
+    return list(found.values())
+
+
+def _matching(conn: Connection, cols: tuple[Any, ...], keys: list[dict[str, Any]],
+              days: list[dict[str, Any]]) -> Iterable[Any]:
+    """Rows with one of `keys` or one of `days`. A few (one invoice re-judged, a dry run)
+    are looked up directly; a batch's many go through temporary tables (one join instead
+    of hundreds of IN-lists), whose creation costs more than a small lookup on PostgreSQL."""
+    if len(keys) + len(days) <= SMALL_LOOKUP:
+        by_key = tuple_(Invoice.client_id, Invoice.vendor_id, Invoice.invoice_number).in_(
+            [(r["client_id"], r["vendor_id"], r["invoice_number"]) for r in keys])
+        by_day = tuple_(Invoice.vendor_id, Invoice.invoice_date).in_(
+            [(r["vendor_id"], r["invoice_date"]) for r in days])
+        wanted = [c for c, rows in ((by_key, keys), (by_day, days)) if rows]
+        return conn.execute(select(*cols).where(or_(*wanted))) if wanted else ()
+    k, d = _KEY_PROBE.c, _DAY_PROBE.c
+    out: list[Any] = []
     for probe, rows, on in (
         (_KEY_PROBE, keys, and_(Invoice.client_id == k.client_id, Invoice.vendor_id == k.vendor_id,
                                 Invoice.invoice_number == k.invoice_number)),
         (_DAY_PROBE, days, and_(Invoice.vendor_id == d.vendor_id, Invoice.invoice_date == d.invoice_date)),
     ):
-        if not rows:
-            continue
-        query = select(*cols).join(probe, on)
-        for inv_id, client, vendor, number, status, total, day in _probe_rows(conn, probe, rows, query):
-            found[inv_id] = (ExistingInvoice(inv_id, client, vendor, number, status), total, day)
-    return list(found.values())
+        if rows:
+            out += _probe_rows(conn, probe, rows, select(*cols).join(probe, on))
+    return out
