@@ -9,9 +9,8 @@ and its revision, so that processing the same revision twice says it once.
 
 from __future__ import annotations
 
-import itertools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -157,9 +156,12 @@ class Pipeline:
             return set(open_fix.plan.get("invoice_ids") or ()) if changes_data(open_fix) else set()
         # The label first, then (only if it does not hold) what the engine says stops the
         # invoices the ticket names.
-        label = ticket_root_cause(ticket)
+        def candidates() -> Iterator[str]:
+            yield ticket_root_cause(ticket)
+            yield from causes_for(session, named)
+
         tried = {"unknown"}
-        for cause in itertools.chain([label], _lazy(lambda: causes_for(session, named))):
+        for cause in candidates():
             if cause in tried or self.runner.registry.for_root_cause(cause) is None:
                 continue
             tried.add(cause)
@@ -224,10 +226,6 @@ class Pipeline:
             customer_reply(session, ticket, key=f"ack:{rev}", kind="acknowledgement", text=answer, now=now)
         ticket.state = "needs_human" if result.needs_human else "escalated"
         return Outcome(ticket, "triage", result, answer=answer, summary=summary)
-
-
-def _lazy(make: Callable[[], list[str]]) -> Iterator[str]:
-    yield from make()
 
 
 def _label_line(result: TriageResult) -> str:

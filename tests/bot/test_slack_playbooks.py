@@ -34,18 +34,24 @@ def slack() -> Iterator[FakeSlack]:
         yield fake
 
 
-@pytest.fixture
-def service(book: Database, settings, triager, slack: FakeSlack, tmp_path: Path) -> Iterator[Service]:
+def running(book: Database, settings, triager, slack: FakeSlack, tmp_path: Path,  # type: ignore[no-untyped-def]
+            playbooks: PlaybookSettings) -> Iterator[Service]:
+    """The service on the fixed vendor master, talking to the fake Slack."""
     activate_vendor(book, tmp_path / "fixed")
     settings = settings.model_copy(update={
         "slack": SlackSettings(bot_token=slack.token, signing_secret=SECRET, api_url=slack.base_url,
                                oncall_channel="CONCALL"),
-        "playbooks": PlaybookSettings(approvers=["UONCALL"], approver_groups=["S0ONCALL"]),
-        "web": WebSettings(port=0), "poll_seconds": 0.1})
+        "playbooks": playbooks, "web": WebSettings(port=0), "poll_seconds": 0.1})
     svc = Service(settings, db=book, clock=running_clock, triager=triager)
     svc.start()
     yield svc
     svc.stop()
+
+
+@pytest.fixture
+def service(book: Database, settings, triager, slack: FakeSlack, tmp_path: Path) -> Iterator[Service]:
+    yield from running(book, settings, triager, slack, tmp_path,
+                       PlaybookSettings(approvers=["UONCALL"], approver_groups=["S0ONCALL"]))
 
 
 def click(service: Service, slack: FakeSlack, action: str, proposal_id: int, user: str, ts: str) -> None:
@@ -64,9 +70,9 @@ def wait_until(check, timeout: float = 15.0):  # type: ignore[no-untyped-def]
     raise AssertionError("timed out")
 
 
-def test_a_fix_is_approved_in_slack_applied_and_the_customer_hears_of_it(service: Service, slack: FakeSlack,
-                                                                           book: Database) -> None:
-    send(service, mention(QUESTION, user="U017", channel="CC017", ts="1800.0001", event_id="EvP1"))
+def ask_and_propose(service: Service, slack: FakeSlack, book: Database, *, ts: str, event_id: str) -> int:
+    """The customer asks in their channel; on-call asks for the vendor-master playbook on it."""
+    send(service, mention(QUESTION, user="U017", channel="CC017", ts=ts, event_id=event_id))
     slack.wait_for("chat.postMessage")  # the customer's answer
     with book.session() as session:
         ticket = session.scalars(select(Ticket).where(Ticket.source == "slack")).one()
@@ -74,6 +80,12 @@ def test_a_fix_is_approved_in_slack_applied_and_the_customer_hears_of_it(service
         assert proposal is not None and proposal.state == "proposed"
         pid = proposal.id
     service.wake()
+    return pid
+
+
+def test_a_fix_is_approved_in_slack_applied_and_the_customer_hears_of_it(service: Service, slack: FakeSlack,
+                                                                           book: Database) -> None:
+    pid = ask_and_propose(service, slack, book, ts="1800.0001", event_id="EvP1")
     posted = wait_until(lambda: [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == "CONCALL"
                                  and "Approve" in json.dumps(c.params.get("blocks"))])
     blocks = posted[0].params["blocks"]
@@ -120,14 +132,7 @@ def _sent_ts(book: Database, proposal_id: int) -> str | None:
 
 
 def test_reject_in_slack_leaves_everything_as_it_was(service: Service, slack: FakeSlack, book: Database) -> None:
-    send(service, mention(QUESTION, user="U017", channel="CC017", ts="1800.0002", event_id="EvP2"))
-    slack.wait_for("chat.postMessage")
-    with book.session() as session:
-        ticket = session.scalars(select(Ticket).where(Ticket.source == "slack")).one()
-        proposal = service.runner.propose(session, ticket, root_cause="vendor_master_stale")
-        assert proposal is not None
-        pid = proposal.id
-    service.wake()
+    pid = ask_and_propose(service, slack, book, ts="1800.0002", event_id="EvP2")
     ts = wait_until(lambda: _sent_ts(book, pid))
     click(service, slack, "payops_reject", pid, "UONCALL", ts)
     rejected = wait_until(lambda: [c for c in slack.calls("chat.update") if "Rejected by UONCALL" in
@@ -140,28 +145,13 @@ def test_reject_in_slack_leaves_everything_as_it_was(service: Service, slack: Fa
 @pytest.fixture
 def hasty(book: Database, settings, triager, slack: FakeSlack, tmp_path: Path) -> Iterator[Service]:
     """A service whose proposals expire after about a second."""
-    activate_vendor(book, tmp_path / "fixed")
-    settings = settings.model_copy(update={
-        "slack": SlackSettings(bot_token=slack.token, signing_secret=SECRET, api_url=slack.base_url,
-                               oncall_channel="CONCALL"),
-        "playbooks": PlaybookSettings(approvers=["UONCALL"], expiry_minutes=0.02),
-        "web": WebSettings(port=0), "poll_seconds": 0.1})
-    svc = Service(settings, db=book, clock=running_clock, triager=triager)
-    svc.start()
-    yield svc
-    svc.stop()
+    yield from running(book, settings, triager, slack, tmp_path,
+                       PlaybookSettings(approvers=["UONCALL"], expiry_minutes=0.02))
 
 
 def test_an_unanswered_proposal_expires_in_slack_and_a_late_click_is_refused(hasty: Service, slack: FakeSlack,
                                                                               book: Database) -> None:
-    send(hasty, mention(QUESTION, user="U017", channel="CC017", ts="1800.0003", event_id="EvP3"))
-    slack.wait_for("chat.postMessage")
-    with book.session() as session:
-        ticket = session.scalars(select(Ticket).where(Ticket.source == "slack")).one()
-        proposal = hasty.runner.propose(session, ticket, root_cause="vendor_master_stale")
-        assert proposal is not None
-        pid = proposal.id
-    hasty.wake()
+    pid = ask_and_propose(hasty, slack, book, ts="1800.0003", event_id="EvP3")
     ts = wait_until(lambda: _sent_ts(book, pid))
     time.sleep(1.5)
     hasty.wake()  # the work loop expires it (the scheduler does so every 30 s)

@@ -15,17 +15,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from models import Database, FindingWaiver, Invoice, InvoiceEvent, Proposal
+from models import Database, FindingWaiver, Invoice, InvoiceEvent
 from payables.canonical import CanonicalInvoice
 from payables.clock import fixed_clock
 from payables.ingest import ingest_file
 from payables.reference.loader import load_reference_dir
 from payables.revalidate import revalidate
-from playbooks import audit
 from playbooks.library.duplicate_suspect import normalise_number
 from playbooks.runner import Runner
 from tests.factories import NOW, VENDOR_ROW, make_invoice, write_feed, write_reference
-from tests.playbooks.conftest import propose
+from tests.playbooks.conftest import actions_of, invoice_of, proposal_of, propose
 
 OTHER_IBAN = "DE02120300000000202051"  # valid, but not the vendor master's
 
@@ -45,32 +44,18 @@ def ingest(book: Database, path: Path, invoices: list[CanonicalInvoice]) -> None
         ingest_file(session, write_feed(path, invoices), clock=fixed_clock(NOW))
 
 
-def invoice(book: Database, number: str) -> Invoice:
-    with book.session() as session:
-        found = session.scalars(select(Invoice).where(Invoice.invoice_number == number)).one()
-        session.expunge(found)
-        return found
 
 
-def proposal(book: Database, pid: int) -> Proposal:
-    with book.session() as session:
-        p = session.get(Proposal, pid)
-        assert p is not None
-        session.expunge(p)
-        return p
 
 
-def actions(book: Database, pid: int) -> list[str]:
-    with book.session() as session:
-        return [e.action for e in audit.entries(session, proposal_id=pid)]
 
 
 @pytest.fixture
 def held(book: Database, tmp_path: Path) -> Database:
     """inv-03000: INV-3000 retyped (a resend); INV-4401: another supply, same total and day."""
     ingest(book, tmp_path / "dups.csv", [twin_of_3000("inv-03000"), twin_of_4400("INV-4401")])
-    assert invoice(book, "inv-03000").status == "ON_HOLD"
-    assert invoice(book, "INV-4401").status == "ON_HOLD"
+    assert invoice_of(book, "inv-03000").status == "ON_HOLD"
+    assert invoice_of(book, "INV-4401").status == "ON_HOLD"
     return book
 
 
@@ -84,14 +69,14 @@ def test_cancels_the_resend_and_releases_the_other_supply(
         held: Database, runner: Runner, ticket_about: Callable[..., int]) -> None:
     tid = ticket_about("duplicate_suspect", invoices=("inv-03000", "INV-4401"))
     pid = propose(held, runner, tid)
-    p = proposal(held, pid)
+    p = proposal_of(held, pid)
     assert (p.playbook, p.state) == ("resolve_duplicate_suspect", "proposed")
 
     evidence = "\n".join(p.diagnosis["evidence"])
     assert "invoice number inv-03000 vs INV-3000, the same once normalised" in evidence
     assert "inv-03000 is very likely a duplicate of INV-3000" in evidence
     assert "invoice number INV-4401 vs INV-4400 (normalised INV4401 vs INV4400)" in evidence
-    cancelled, released = invoice(held, "inv-03000"), invoice(held, "INV-4401")
+    cancelled, released = invoice_of(held, "inv-03000"), invoice_of(held, "INV-4401")
     assert p.plan["diff"] == [
         {"kind": "invoice_status", "subject": "invoice inv-03000", "field": "status", "before": "ON_HOLD",
          "after": "CANCELLED"},
@@ -111,14 +96,14 @@ def test_cancels_the_resend_and_releases_the_other_supply(
     p = runner.apply(pid)
     assert p.state == "verified", p.outcome
 
-    assert invoice(held, "inv-03000").status == "CANCELLED"
-    assert invoice(held, "INV-4401").status == "VALIDATED"
-    assert invoice(held, "INV-3000").status == "VALIDATED"  # the original is untouched
+    assert invoice_of(held, "inv-03000").status == "CANCELLED"
+    assert invoice_of(held, "INV-4401").status == "VALIDATED"
+    assert invoice_of(held, "INV-3000").status == "VALIDATED"  # the original is untouched
     with held.session() as session:
         reasons = {e.invoice_id: e.reason for e in session.scalars(select(InvoiceEvent))}
     assert "duplicate of invoice INV-3000" in reasons[cancelled.id]
     assert "not a duplicate of INV-4400" in reasons[released.id]
-    assert actions(held, pid) == ["proposed", "approved", "applying", "step_applied", "step_applied", "verified"]
+    assert actions_of(held, pid) == ["proposed", "approved", "applying", "step_applied", "step_applied", "verified"]
     # The answer is remembered: a later re-validation (an inquiry) keeps it released and
     # still says what DUP-02 found, and who waived it.
     with held.session() as session:
@@ -135,13 +120,13 @@ def test_same_po_net_tax_and_iban_under_another_number_is_a_duplicate(
     ingest(book, tmp_path / "po.csv", [
         make_invoice(invoice_number="A-7000", po_number="PO-555", invoice_date=date(2026, 11, 9)),
         make_invoice(invoice_number="B-9", po_number="PO-555", invoice_date=date(2026, 11, 9))])
-    assert invoice(book, "B-9").status == "ON_HOLD"
+    assert invoice_of(book, "B-9").status == "ON_HOLD"
     pid = propose(book, runner, ticket_about("duplicate_suspect", invoices=("B-9",)))
-    assert proposal(book, pid).plan["diff"][0]["after"] == "CANCELLED"
-    assert "same PO, net, tax and IBAN" in "\n".join(proposal(book, pid).diagnosis["evidence"])
+    assert proposal_of(book, pid).plan["diff"][0]["after"] == "CANCELLED"
+    assert "same PO, net, tax and IBAN" in "\n".join(proposal_of(book, pid).diagnosis["evidence"])
     runner.decide(pid, "bob", approve=True)
     assert runner.apply(pid).state == "verified"
-    assert (invoice(book, "B-9").status, invoice(book, "A-7000").status) == ("CANCELLED", "VALIDATED")
+    assert (invoice_of(book, "B-9").status, invoice_of(book, "A-7000").status) == ("CANCELLED", "VALIDATED")
 
 
 def test_no_release_when_another_rule_still_stops_it(
@@ -149,22 +134,22 @@ def test_no_release_when_another_rule_still_stops_it(
     # Another supply (other number), but asking for payment to an account the master lacks.
     ingest(book, tmp_path / "iban.csv", [twin_of_3000("INV-3200", vendor_iban=OTHER_IBAN)])
     pid = propose(book, runner, ticket_about("duplicate_suspect", invoices=("INV-3200",)))
-    p = proposal(book, pid)
+    p = proposal_of(book, pid)
     assert p.playbook == "hand_off"
     text = "\n".join(p.diagnosis["evidence"])
     assert "VM-02" in text and f"vendor IBAN {OTHER_IBAN}" in text
     assert runner.apply(pid).state == "verified"  # the hand-off only tells on-call
-    assert invoice(book, "INV-3200").status == "ON_HOLD"
+    assert invoice_of(book, "INV-3200").status == "ON_HOLD"
 
 
 def test_hand_off_when_the_invoice_is_not_held_as_a_duplicate(
         book: Database, runner: Runner, ticket_about: Callable[..., int]) -> None:
     pid = propose(book, runner, ticket_about("duplicate_suspect", invoices=("INV-3000",)))
-    p = proposal(book, pid)
+    p = proposal_of(book, pid)
     assert p.playbook == "hand_off"
     assert any("no invoice named here is on hold as a suspected duplicate" in line
                for line in p.diagnosis["evidence"])
-    assert invoice(book, "INV-3000").status == "VALIDATED"
+    assert invoice_of(book, "INV-3000").status == "VALIDATED"
 
 
 def test_an_invoice_moved_by_hand_after_approval_rolls_the_whole_plan_back(
@@ -179,9 +164,9 @@ def test_an_invoice_moved_by_hand_after_approval_rolls_the_whole_plan_back(
     assert p.state == "rolled_back"
     assert "INV-4401" in p.outcome and "every change was rolled back" in p.outcome
     # The cancel of step 1 was undone: nothing is left half-done.
-    assert invoice(held, "inv-03000").status == "ON_HOLD"
-    assert invoice(held, "INV-4401").status == "REJECTED"
-    assert actions(held, pid)[-3:] == ["step_applied", "step_reverted", "rolled_back"]
+    assert invoice_of(held, "inv-03000").status == "ON_HOLD"
+    assert invoice_of(held, "INV-4401").status == "REJECTED"
+    assert actions_of(held, pid)[-3:] == ["step_applied", "step_reverted", "rolled_back"]
     with held.session() as session:
         assert session.scalars(select(FindingWaiver)).all() == []  # no release was recorded
 
@@ -189,7 +174,7 @@ def test_an_invoice_moved_by_hand_after_approval_rolls_the_whole_plan_back(
 def test_a_release_is_refused_when_another_rule_stops_the_invoice_by_the_time_it_is_applied(
         held: Database, tmp_path: Path, runner: Runner, ticket_about: Callable[..., int]) -> None:
     pid = propose(held, runner, ticket_about("duplicate_suspect", invoices=("INV-4401",)))
-    assert proposal(held, pid).plan["diff"][0]["after"] == "VALIDATED"
+    assert proposal_of(held, pid).plan["diff"][0]["after"] == "VALIDATED"
     assert runner.decide(pid, "alice", approve=True).ok
     with held.session() as session:  # vendor management blocks the vendor meanwhile
         load_reference_dir(session, write_reference(tmp_path / "ref-blocked",
@@ -198,4 +183,4 @@ def test_a_release_is_refused_when_another_rule_stops_the_invoice_by_the_time_it
     p = runner.apply(pid)
     assert p.state == "rolled_back"
     assert "VM-01" in p.outcome and "not released" in p.outcome
-    assert invoice(held, "INV-4401").status == "ON_HOLD"
+    assert invoice_of(held, "INV-4401").status == "ON_HOLD"

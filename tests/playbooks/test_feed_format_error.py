@@ -15,7 +15,7 @@ from payables.clock import fixed_clock
 from payables.ingest import ingest_file
 from playbooks.runner import Runner
 from tests.factories import DE_IBAN, DE_VAT, NOW
-from tests.playbooks.conftest import propose
+from tests.playbooks.conftest import proposal_of, propose
 
 HEADER = ("Client ID;Business Line;Country;Vendor ID;Supplier;VAT ID;IBAN;Invoice No;Invoice Date;Currency;"
           "Net;Tax;Total;Terms;PO Number")
@@ -43,12 +43,6 @@ def broken_batch(book: Database, tmp_path: Path) -> int:
     return summary.batch_id
 
 
-def _proposal(book: Database, proposal_id: int) -> Proposal:
-    with book.session() as session:
-        p = session.get(Proposal, proposal_id)
-        assert p is not None
-        session.expunge(p)
-        return p
 
 
 def _batches(book: Database) -> int:
@@ -59,7 +53,7 @@ def _batches(book: Database) -> int:
 def test_reparses_a_semicolon_cp1252_feed_with_its_own_header(
         book: Database, runner: Runner, ticket_about: Callable[..., int], broken_batch: int) -> None:
     pid = propose(book, runner, ticket_about("feed_format_error", "C017 feed rejected", clients=("C017",)))
-    p = _proposal(book, pid)
+    p = proposal_of(book, pid)
     assert p.playbook == "reparse_feed" and p.state == "proposed"
     evidence = "\n".join(p.diagnosis["evidence"])
     assert "delimiter ';' instead of ','" in evidence
@@ -106,7 +100,7 @@ def test_applying_again_or_proposing_again_ingests_once(
     batches = _batches(book)
     assert runner.apply(pid).state == "verified"
     assert runner.run_due() == 0
-    second = _proposal(book, propose(book, runner, ticket_about("feed_format_error", clients=("C017",))))
+    second = proposal_of(book, propose(book, runner, ticket_about("feed_format_error", clients=("C017",))))
     assert second.playbook == "hand_off"
     assert any("already re-parsed as batch" in line for line in second.diagnosis["evidence"])
     assert _batches(book) == batches
@@ -116,13 +110,13 @@ def test_applying_again_or_proposing_again_ingests_once(
 
 def test_a_batch_named_by_id_is_found_too(
         book: Database, runner: Runner, ticket_about: Callable[..., int], broken_batch: int) -> None:
-    p = _proposal(book, propose(book, runner, ticket_about("feed_format_error", batch_ids=[broken_batch])))
+    p = proposal_of(book, propose(book, runner, ticket_about("feed_format_error", batch_ids=[broken_batch])))
     assert p.playbook == "reparse_feed" and p.diagnosis["facts"]["batch_id"] == broken_batch
 
 
 def test_a_batch_without_quarantine_goes_to_a_person(
         book: Database, runner: Runner, ticket_about: Callable[..., int]) -> None:
-    p = _proposal(book, propose(book, runner, ticket_about("feed_format_error", clients=("C017",))))
+    p = proposal_of(book, propose(book, runner, ticket_about("feed_format_error", clients=("C017",))))
     assert p.playbook == "hand_off"
     assert any("no batch of C017 has quarantined rows" in line for line in p.diagnosis["evidence"])
 
@@ -137,7 +131,7 @@ def test_a_file_that_is_gone_or_changed_is_read_from_the_header_and_rows_kept_wi
     else:
         feed.write_bytes(feed.read_bytes() + b"C017;DIGITAL;DE;V00412;Late row\r\n")
     pid = propose(book, runner, ticket_about("feed_format_error", clients=("C017",)))
-    p = _proposal(book, pid)
+    p = proposal_of(book, pid)
     assert p.playbook == "reparse_feed", p.diagnosis
     evidence = "\n".join(p.diagnosis["evidence"])
     assert ("no longer there" if what == "gone" else "has changed since batch") in evidence
@@ -173,7 +167,7 @@ def test_a_file_that_is_gone_from_a_batch_without_its_header_goes_to_a_person(
         assert batch is not None
         batch.header = None
     (tmp_path / "c017-2026-11-20.csv").unlink()
-    p = _proposal(book, propose(book, runner, ticket_about("feed_format_error", clients=("C017",))))
+    p = proposal_of(book, propose(book, runner, ticket_about("feed_format_error", clients=("C017",))))
     assert p.playbook == "hand_off"
     assert any("no longer there" in line and "keeps no header line" in line for line in p.diagnosis["evidence"])
 
@@ -187,7 +181,7 @@ def test_rows_quarantined_for_their_content_are_not_a_format_error(
     (tmp_path / "ok.csv").write_text(canonical, encoding="utf-8")
     with book.session() as session:
         assert ingest_file(session, tmp_path / "ok.csv", clock=fixed_clock(NOW)).quarantined == 1
-    p = _proposal(book, propose(book, runner, ticket_about("feed_format_error", files=["ok.csv"])))
+    p = proposal_of(book, propose(book, runner, ticket_about("feed_format_error", files=["ok.csv"])))
     assert p.playbook == "hand_off"
     assert any("quarantined for their content" in line for line in p.diagnosis["evidence"])
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from models import Database, FxRate, Invoice, Proposal
+from models import Database, FxRate, Invoice
 from payables.clock import fixed_clock
 from payables.ingest import ingest_file
 from payables.reference.loader import load_reference_dir
@@ -23,7 +23,7 @@ from playbooks.base import PlaybookOptions
 from playbooks.library.missing_fx_rate import RateFileError, RateSource
 from playbooks.runner import Runner
 from tests.factories import NOW, make_invoice, write_feed, write_reference
-from tests.playbooks.conftest import propose
+from tests.playbooks.conftest import proposal_of, propose
 
 TUESDAY, FRIDAY, MONDAY = date(2026, 11, 10), date(2026, 11, 13), date(2026, 11, 16)
 OTHER_IBAN = "DE02120300000000202051"  # valid, but not the vendor master's
@@ -68,12 +68,6 @@ def rates(book: Database, currency: str) -> dict[date, Decimal]:
         return {r.date: r.rate_to_usd for r in session.scalars(select(FxRate).where(FxRate.currency == currency))}
 
 
-def proposal(book: Database, pid: int) -> Proposal:
-    with book.session() as session:
-        p = session.get(Proposal, pid)
-        assert p is not None
-        session.expunge(p)
-        return p
 
 
 def test_rate_source_reads_decimals_and_falls_back_to_the_last_business_day(tmp_path: Path) -> None:
@@ -104,7 +98,7 @@ def test_backfills_the_rates_and_re_drives_every_invoice_held_for_them(
         ticket_about: Callable[..., int]) -> None:
     runner = make_runner(options=PlaybookOptions(fx_rate_file=write_rates(tmp_path)))
     pid = propose(held, runner, ticket_about("missing_fx_rate", invoices=("G-1", "G-3")))
-    p = proposal(held, pid)
+    p = proposal_of(held, pid)
     assert (p.playbook, p.state) == ("backfill_fx_rate", "proposed")
     evidence = "\n".join(p.diagnosis["evidence"])
     assert "GBP on 2026-11-10: 3 invoice(s) held (G-1, G-2, G-4)" in evidence  # G-2, G-4 were not named
@@ -139,7 +133,7 @@ def test_no_rate_in_the_source_hands_off_with_what_is_missing(
         ticket_about: Callable[..., int]) -> None:
     runner = make_runner(options=PlaybookOptions(fx_rate_file=write_rates(tmp_path)))
     pid = propose(held, runner, ticket_about("missing_fx_rate", invoices=("F-1",)))
-    p = proposal(held, pid)
+    p = proposal_of(held, pid)
     assert p.playbook == "hand_off"
     text = "\n".join(p.diagnosis["evidence"])
     assert "the rate source has no rate for CHF 2026-11-10" in text
@@ -150,7 +144,7 @@ def test_no_rate_in_the_source_hands_off_with_what_is_missing(
 def test_no_rate_source_configured_hands_off(
         held: Database, runner: Runner, ticket_about: Callable[..., int]) -> None:
     pid = propose(held, runner, ticket_about("missing_fx_rate", invoices=("G-1",)))
-    p = proposal(held, pid)
+    p = proposal_of(held, pid)
     assert p.playbook == "hand_off"
     assert "no rate source is configured (fx_rate_file)" in "\n".join(p.diagnosis["evidence"])
 
@@ -160,7 +154,7 @@ def test_hand_off_when_no_rate_is_missing(
         ticket_about: Callable[..., int]) -> None:
     runner = make_runner(options=PlaybookOptions(fx_rate_file=write_rates(tmp_path)))
     pid = propose(held, runner, ticket_about("missing_fx_rate", invoices=("INV-3000",)))  # EUR, validated
-    p = proposal(held, pid)
+    p = proposal_of(held, pid)
     assert p.playbook == "hand_off"
     assert "no invoice named here is on hold for a missing FX rate (FX-01)" in "\n".join(p.diagnosis["evidence"])
 
@@ -185,7 +179,7 @@ def test_an_invoice_moved_by_hand_after_approval_rolls_the_rates_back_too(
     assert reverted == ["invoice G-2", "invoice G-1", "FX rate GBP 2026-11-13", "FX rate GBP 2026-11-10"]
 
     # Still diagnosable afterwards: a new ticket finds G-1 and G-2 held for the rate again.
-    again = proposal(held, propose(held, runner, ticket_about("missing_fx_rate", invoices=("G-1",))))
+    again = proposal_of(held, propose(held, runner, ticket_about("missing_fx_rate", invoices=("G-1",))))
     assert again.playbook == "backfill_fx_rate"
     assert sorted(d["subject"] for d in again.plan["diff"] if d["kind"] == "invoice_status") == [
         "invoice G-1", "invoice G-2"]
@@ -197,7 +191,7 @@ def test_a_rate_loaded_since_the_hold_needs_no_backfill_only_the_re_drive(
         load_reference_dir(session, write_reference(tmp_path / "ref-gbp", fx_rates=[
             {"currency": "GBP", "date": "2026-11-13", "rate_to_usd": "1.2650"}]), NOW)
     pid = propose(held, runner, ticket_about("missing_fx_rate", invoices=("G-3",)))
-    p = proposal(held, pid)
+    p = proposal_of(held, pid)
     assert p.playbook == "backfill_fx_rate"
     assert "GBP 2026-11-16: a rate has been loaded since the hold" in p.diagnosis["evidence"]
     assert [(d["kind"], d["subject"]) for d in p.plan["diff"]] == [("invoice_status", "invoice G-3")]

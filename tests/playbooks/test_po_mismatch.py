@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from models import Database, Invoice, Proposal
+from models import Database, Invoice
 from payables.clock import fixed_clock
 from payables.ingest import ingest_file
 from payables.reference.loader import load_reference_dir
 from playbooks import audit
 from playbooks.runner import Runner
 from tests.factories import NOW, make_invoice, write_feed, write_reference
-from tests.playbooks.conftest import propose
+from tests.playbooks.conftest import proposal_of, propose
 
 
 def po(number: str, client: str, amount: str, status: str = "open", currency: str = "EUR") -> dict[str, str]:
@@ -67,12 +67,6 @@ def row(book: Database, number: str) -> tuple[str, str]:
         return inv.status, inv.po_number
 
 
-def proposal(book: Database, pid: int) -> Proposal:
-    with book.session() as session:
-        p = session.get(Proposal, pid)
-        assert p is not None
-        session.expunge(p)
-        return p
 
 
 def test_re_drives_after_the_po_update_and_re_matches_to_the_one_fitting_po(
@@ -80,7 +74,7 @@ def test_re_drives_after_the_po_update_and_re_matches_to_the_one_fitting_po(
     # The buyer raised PO-100 to the invoiced amount.
     load_pos(retail, tmp_path / "pos-updated", [po("PO-100", "C100", "119.00"), *POS[1:]])
     pid = propose(retail, runner, ticket_about("po_mismatch", invoices=("R-1", "R-2")))
-    p = proposal(retail, pid)
+    p = proposal_of(retail, pid)
     assert (p.playbook, p.state) == ("rematch_po", "proposed")
     evidence = "\n".join(p.diagnosis["evidence"])
     assert "R-1: passes now" in evidence
@@ -114,7 +108,7 @@ def test_re_drives_after_the_po_update_and_re_matches_to_the_one_fitting_po(
 def test_routes_to_the_buyer_with_the_mismatch_in_numbers(
         retail: Database, runner: Runner, ticket_about: Callable[..., int]) -> None:
     pid = propose(retail, runner, ticket_about("po_mismatch", invoices=("R-3",)))
-    p = proposal(retail, pid)
+    p = proposal_of(retail, pid)
     assert p.playbook == "rematch_po"
     assert p.state == "verified" and p.decided_by == "policy"  # only a message: sent at once, nobody approves
     [notice] = p.plan["diff"]
@@ -137,7 +131,7 @@ def test_a_fitting_po_another_invoice_draws_on_is_not_offered(
                                                po_number="PO-201", invoice_date=date(2026, 11, 3)))
     assert row(retail, "R-9")[0] == "VALIDATED"
     pid = propose(retail, runner, ticket_about("po_mismatch", invoices=("R-2",)))
-    p = proposal(retail, pid)
+    p = proposal_of(retail, pid)
     assert "PO PO-201 (118.00 EUR) fits but invoice R-9 already quotes it" in "\n".join(p.diagnosis["evidence"])
     assert [d["kind"] for d in p.plan["diff"]] == ["notice"]
     assert runner.apply(pid).state == "verified"
@@ -147,7 +141,7 @@ def test_a_fitting_po_another_invoice_draws_on_is_not_offered(
 def test_hand_off_when_no_po_rule_stops_the_invoice(
         retail: Database, runner: Runner, ticket_about: Callable[..., int]) -> None:
     pid = propose(retail, runner, ticket_about("po_mismatch", invoices=("INV-3000",)))
-    p = proposal(retail, pid)
+    p = proposal_of(retail, pid)
     assert p.playbook == "hand_off"
     assert "no invoice named here is rejected by PO-01 or held by PO-02" in "\n".join(p.diagnosis["evidence"])
     assert row(retail, "INV-3000")[0] == "VALIDATED"
@@ -172,6 +166,6 @@ def test_an_invoice_moved_by_hand_after_approval_rolls_the_re_match_back(
 
 def test_the_dry_run_judges_a_re_matched_invoice_against_its_new_po(
         retail: Database, runner: Runner, ticket_about: Callable[..., int]) -> None:
-    p = proposal(retail, propose(retail, runner, ticket_about("po_mismatch", invoices=("R-2",))))
+    p = proposal_of(retail, propose(retail, runner, ticket_about("po_mismatch", invoices=("R-2",))))
     [dry] = p.plan["dry_run"]
     assert (dry["before"]["status"], dry["after"]["status"]) == ("REJECTED", "VALIDATED")
