@@ -9,6 +9,7 @@ from models.base import Base
 from models.db import Database, DatabaseError, default_database_url
 from models.ingestion import Batch, RawRecord
 from models.invoices import Finding, FindingWaiver, Invoice, InvoiceEvent, ValidationResult
+from models.metrics import PipelineDay, RollupRun, RuleDay, TicketFact
 from models.playbooks import AuditEntry, Proposal
 from models.reference import Client, FxRate, PurchaseOrder, ReferenceVersion, Vendor, VendorChange
 from models.tickets import (
@@ -35,14 +36,18 @@ __all__ = [
     "Invoice",
     "InvoiceEvent",
     "LabelCorrection",
+    "PipelineDay",
     "Proposal",
     "PurchaseOrder",
     "RawRecord",
     "ReferenceVersion",
+    "RollupRun",
+    "RuleDay",
     "SourceCursor",
     "Ticket",
     "TicketEmbedding",
     "TicketEvent",
+    "TicketFact",
     "TicketLink",
     "TicketMessage",
     "TicketSubject",

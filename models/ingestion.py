@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UtcDateTime
@@ -33,6 +33,10 @@ class Batch(Base):
     # The header line of a CSV-type feed as received, decoded as its rows are (None for
     # JSONL and UBL): with the raw records it lets the rows be read again without the file.
     header: Mapped[str | None] = mapped_column(Text)
+
+
+# The metrics roll-up reads one day of batches at a time.
+Index("ix_batches_received_at", Batch.received_at)
 
 
 class RawRecord(Base):

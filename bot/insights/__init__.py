@@ -1,0 +1,1 @@
+"""What managers see: metrics rolled up from the database, outliers, recurrence."""

@@ -1,0 +1,72 @@
+"""Everything the dashboard shows for one filter, read in one session: what the page,
+the Slack post and `/metrics` render from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.insights.callouts import Callout, find_callouts
+from bot.insights.filters import Filters
+from bot.insights.queries import (
+    AtRisk,
+    Backlog,
+    PipelineCounts,
+    PlaybookStats,
+    TicketFlow,
+    backlog_by_client,
+    findings_by_rule,
+    immediate_at_risk,
+    pipeline_by,
+    pipeline_days,
+    pipeline_rows,
+    pipeline_total,
+    playbook_stats,
+    rule_rows,
+    scope_choices,
+    ticket_facts,
+    ticket_flow,
+)
+from bot.insights.recurrence_report import RecurrenceReport, recurrence_report
+from models import RollupRun
+from payables.canonical import BUSINESS_LINES
+
+
+@dataclass
+class Snapshot:
+    filters: Filters
+    generated_at: datetime
+    rolled_up_at: datetime | None  # when the roll-up job last finished (None: never ran)
+    clients: list[str]
+    client_lines: dict[str, str]
+    business_lines: list[str]
+    pipeline: PipelineCounts  # totals over the range
+    pipeline_days: list[PipelineCounts]  # one per day of the range (key: ISO date)
+    by_client: list[PipelineCounts]
+    by_geography: list[PipelineCounts]
+    by_rule: list[tuple[str, str, int]]  # (rule, severity, findings), stopping rules only
+    backlog: list[Backlog]  # live
+    tickets: TicketFlow
+    playbooks: list[PlaybookStats]
+    at_risk: list[AtRisk]  # live
+    callouts: list[Callout] = field(default_factory=list)
+    recurrence: RecurrenceReport | None = None
+
+
+def build_snapshot(session: Session, f: Filters, now: datetime, *, recurrence: bool = True) -> Snapshot:
+    rows = pipeline_rows(session, f)
+    rules = rule_rows(session, f)
+    facts = ticket_facts(session, f)
+    clients, lines = scope_choices(session)
+    last = session.scalars(select(RollupRun.finished_at).order_by(RollupRun.id.desc()).limit(1)).first()
+    return Snapshot(
+        filters=f, generated_at=now, rolled_up_at=last, clients=clients, client_lines=lines,
+        business_lines=sorted(BUSINESS_LINES), pipeline=pipeline_total(rows), pipeline_days=pipeline_days(rows, f),
+        by_client=pipeline_by(rows, "client_id"), by_geography=pipeline_by(rows, "geography"),
+        by_rule=findings_by_rule(rules), backlog=backlog_by_client(session, f), tickets=ticket_flow(facts, f),
+        playbooks=playbook_stats(session, f), at_risk=immediate_at_risk(session, f, now),
+        callouts=find_callouts(session, f, today=now.date()),
+        recurrence=recurrence_report(session, f, now) if recurrence else None)
