@@ -14,7 +14,7 @@ import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -161,6 +161,20 @@ class WebSettings(BaseModel):
     token: SecretStr | None = None
 
 
+class ReportSettings(BaseModel):
+    """The metrics roll-up and the weekly recurrence report."""
+
+    # How often the metrics tables are brought up to date (the dashboard and /metrics read them).
+    rollup_minutes: float = Field(default=10.0, gt=0)
+    # The Slack channel the weekly recurrence report goes to; empty: not posted.
+    channel: str = ""
+    # When it goes: day of the week (mon..sun) and hour (UTC).
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    hour: int = Field(default=7, ge=0, le=23)
+    # The window it covers, as `payops report recurrence --since` takes it.
+    since: str = Field(default="30d", pattern=r"^\d+[dw]$")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAYOPS_", env_nested_delimiter="__", extra="forbid")
 
@@ -179,6 +193,7 @@ class Settings(BaseSettings):
     access: AccessSettings = AccessSettings()
     web: WebSettings = WebSettings()
     playbooks: PlaybookSettings = PlaybookSettings()
+    reports: ReportSettings = ReportSettings()
 
     @model_validator(mode="after")
     def _private_web(self) -> Settings:

@@ -4,7 +4,8 @@ Always: the database, the local queue, the pipeline, the outbox and the web serv
 With Slack tokens: the bolt app (HTTP events on the web server, or Socket Mode). With a
 Jira URL: the poller and the Jira writer. One work loop takes tickets off the queue and
 delivers the outbox; it wakes when an event arrives and every `poll_seconds` otherwise.
-APScheduler runs the periodic jobs (Jira polling, the SLA clock, playbook expiry and resume).
+APScheduler runs the periodic jobs (Jira polling, the SLA clock, playbook expiry and resume,
+the metrics roll-up, and the weekly recurrence report to Slack).
 Approved playbook proposals are applied by the work loop (`playbooks.runner`).
 
 Shutdown (SIGTERM or SIGINT) stops taking tickets, lets the ticket in hand finish (its
@@ -27,9 +28,13 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Settings
+from bot.insights.filters import Filters, parse_since
+from bot.insights.recurrence_report import recurrence_report
+from bot.insights.rollup import RollupSummary, roll_up
 from bot.outbox import LocalSender, Sender, deliver_pending
 from bot.pipeline import Outcome, Pipeline
 from bot.remediation import BotNotifier, build_runner
+from bot.report_post import post_recurrence
 from bot.sla_clock import cut_sla_alarms
 from bot.worker import Worker
 from models import Database
@@ -162,6 +167,30 @@ class Service:
     def deliver(self) -> int:
         return deliver_pending(self.db, self.senders, self.clock)
 
+    def roll_up_metrics(self) -> RollupSummary | None:
+        """Bring the dashboard's and /metrics' tables up to date (a scheduled job)."""
+        try:
+            summary = roll_up(self.db, self.clock)
+        except Exception:  # the next run redoes what this one missed; the cause is logged
+            log.exception("metrics roll-up failed")
+            return None
+        log.info("%s", summary)
+        return summary
+
+    def post_recurrence_report(self) -> str | None:
+        """The weekly recurrence report, with its chart, to the configured Slack channel.
+        Returns the uploaded file's id (None when no channel or no Slack is configured)."""
+        reports = self.settings.reports
+        if not reports.channel or self.slack is None:
+            return None
+        self.roll_up_metrics()
+        today = self.clock().date()
+        with self.db.session() as session:
+            report = recurrence_report(session, Filters(parse_since(reports.since, today), today), self.clock())
+        file_id = post_recurrence(self.slack.client, reports.channel, report)
+        log.info("recurrence report posted to %s (file %s)", reports.channel, file_id)
+        return file_id
+
     def run_once(self) -> RunSummary:
         """Poll, process every pending ticket, deliver every due message; then return."""
         summary = RunSummary(polled=self.poll_sources(), alarms=self.sla_clock())
@@ -197,11 +226,23 @@ class Service:
         self.scheduler.add_job(self.sla_clock, "interval", minutes=1, id="sla-clock", max_instances=1, coalesce=True)
         # Expiry of unanswered proposals, and resuming applies a crash cut short.
         self.scheduler.add_job(self.wake, "interval", seconds=30, id="playbooks", max_instances=1, coalesce=True)
+        reports = self.settings.reports
+        self.scheduler.add_job(self.roll_up_metrics, "interval", minutes=reports.rollup_minutes, id="metrics-rollup",
+                               max_instances=1, coalesce=True, next_run_time=self.clock())
+        if reports.channel and self.slack is not None:
+            self.scheduler.add_job(self._post_report_logged, "cron", day_of_week=reports.weekday, hour=reports.hour,
+                                   id="recurrence-report", max_instances=1, coalesce=True)
         self.scheduler.start()
         loop = threading.Thread(target=self._work_loop, name="payops-work", daemon=True)
         loop.start()
         self._threads.append(loop)
         self.wake()
+
+    def _post_report_logged(self) -> None:
+        try:
+            self.post_recurrence_report()
+        except Exception:  # Slack down: logged, and next week's goes out as usual
+            log.exception("posting the recurrence report failed")
 
     def _poll_and_wake(self) -> None:
         if self.poll_sources():

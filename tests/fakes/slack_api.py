@@ -126,6 +126,10 @@ class FakeSlack:
         self._users: dict[str, dict[str, Any]] = {}
         # Slack user groups (e.g. an on-call group): id -> member user ids.
         self.usergroups: dict[str, list[str]] = {}
+        # Files uploaded through files.getUploadURLExternal + upload URL + completeUploadExternal:
+        # file id -> {bytes, filename, length, alt_txt, title, channel, initial_comment, thread_ts}.
+        self.uploads: dict[str, dict[str, Any]] = {}
+        self._file_sequence = 0
         self._ts_sequence = _FIRST_TS_SEQUENCE
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -137,6 +141,8 @@ class FakeSlack:
             "users.info": self._users_info,
             "reactions.add": self._reactions_add,
             "usergroups.users.list": self._usergroups_users_list,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -291,6 +297,7 @@ class FakeSlack:
             self._messages.clear()
             self._users.clear()
             self._ts_sequence = _FIRST_TS_SEQUENCE
+            self.uploads.clear()
 
     # -- HTTP ------------------------------------------------------------------------------
 
@@ -311,6 +318,8 @@ class FakeSlack:
 
     def _route(self, request: BaseHTTPRequestHandler) -> _Reply:
         parts = urlsplit(request.path)
+        if parts.path.startswith("/upload/"):  # raw file bytes: must not be parsed as a form
+            return self._upload(request, parts.path.removeprefix("/upload/"))
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -478,6 +487,75 @@ class FakeSlack:
 
     def _reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True}
+
+    # -- file uploads (files_upload_v2: get URL, POST bytes to it, complete) ------------------
+
+    def _files_get_upload_url_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename, length = params.get("filename"), str(params.get("length") or "")
+        if not filename or not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        self._file_sequence += 1
+        file_id = f"F{self._file_sequence:08d}"
+        self.uploads[file_id] = {
+            "bytes": None,  # until the POST to upload_url arrives
+            "filename": str(filename),
+            "length": int(length),
+            "alt_txt": params.get("alt_txt"),
+            "title": None,
+            "channel": None,
+            "initial_comment": None,
+            "thread_ts": None,
+        }
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _upload(self, request: BaseHTTPRequestHandler, file_id: str) -> _Reply:
+        """The upload URL: a POST of the raw bytes, stored under the file id it was issued for.
+
+        ``fail_next("upload", status=500)`` makes the next upload fail.
+        """
+        length = int(request.headers.get("Content-Length") or 0)
+        data = request.rfile.read(length) if length else b""
+        with self._cond:
+            pending = self._failures.get("upload")
+            if pending:
+                failure = pending.popleft()
+                return failure.status, {"ok": False, "error": failure.error}, {}
+            upload = self.uploads.get(file_id)
+            if upload is None:
+                return 404, {"ok": False, "error": "file_not_found"}, {}
+            upload["bytes"] = data
+            self._cond.notify_all()
+        return 200, {"ok": True}, {}
+
+    def _files_complete_upload_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            items = json.loads(str(params.get("files") or ""))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(items, list) or not items:
+            return {"ok": False, "error": "invalid_arguments"}
+        files = []
+        for item in items:
+            upload = self.uploads.get(str(item.get("id")))
+            if upload is None or upload["bytes"] is None:  # unknown id, or bytes never POSTed
+                return {"ok": False, "error": "file_not_found"}
+            channel = params.get("channel_id")
+            upload.update(
+                title=item.get("title") or upload["filename"],
+                channel=channel,
+                initial_comment=params.get("initial_comment"),
+                thread_ts=params.get("thread_ts"),
+            )
+            files.append(
+                {
+                    "id": item["id"],
+                    "name": upload["filename"],
+                    "title": upload["title"],
+                    "size": len(upload["bytes"]),
+                    "channels": [channel] if channel else [],
+                }
+            )
+        return {"ok": True, "files": files}
 
 
 def _bearer(value: str | None) -> str | None:
