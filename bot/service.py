@@ -210,8 +210,8 @@ class Service:
         if web:
             from bot.web import WebServer, build_app
 
-            self.web = WebServer(build_app(self.db, self.settings.web, self.slack.app if self.slack else None),
-                                 self.settings.web.host, self.settings.web.port)
+            app = build_app(self.db, self.settings.web, self.slack.app if self.slack else None, clock=self.clock)
+            self.web = WebServer(app, self.settings.web.host, self.settings.web.port)
             self.web.start()
         if self.slack is not None and self.settings.slack.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -1,8 +1,9 @@
-"""The service's web server: the Slack events endpoint, health, and a status page.
+"""The service's web server: the Slack events endpoint, health, a status page, the
+manager dashboard (bot/dashboard) and Prometheus metrics (/metrics).
 
-Starlette served by uvicorn in a background thread. The manager dashboard (a later issue)
-mounts here too. Anything but /healthz and the Slack endpoint (which Slack signs) needs
-the web token when one is configured.
+Starlette served by uvicorn in a background thread. Anything but /healthz, the Slack
+endpoint (which Slack signs) and the dashboard's copy of plotly.js needs the web token
+when one is configured (Prometheus sends it as a bearer token).
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from bot.config import WebSettings
+from bot.dashboard.routes import dashboard_routes
 from bot.stake import ranked
 from models import Database, Proposal, Ticket
+from payables.clock import Clock, system_clock
 
 OPEN_STATES = ("new", "needs_human", "escalated", "triaged", "awaiting_customer")
 
 
-def build_app(db: Database, web: WebSettings, slack_app: App | None) -> Starlette:
+def build_app(db: Database, web: WebSettings, slack_app: App | None, *,
+              clock: Clock = system_clock) -> Starlette:
     async def slack_events(request: Request) -> Response:
         if slack_app is None:
             return PlainTextResponse("Slack is not configured", status_code=404)
@@ -57,8 +61,17 @@ def build_app(db: Database, web: WebSettings, slack_app: App | None) -> Starlett
             return PlainTextResponse("a token is needed", status_code=401)
         return HTMLResponse(await run_in_threadpool(_status_page, db))
 
+    async def metrics(request: Request) -> Response:
+        if not authorised(request):
+            return PlainTextResponse("a token is needed", status_code=401)
+        from prometheus_client import CONTENT_TYPE_LATEST
+
+        from bot.insights.prometheus import exposition
+
+        return Response(await run_in_threadpool(exposition, db, clock), media_type=CONTENT_TYPE_LATEST)
+
     routes = [Route("/slack/events", slack_events, methods=["POST"]), Route("/healthz", healthz),
-              Route("/", status)]
+              Route("/", status), Route("/metrics", metrics), *dashboard_routes(db, authorised, clock)]
     return Starlette(routes=routes)
 
 

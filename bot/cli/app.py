@@ -13,6 +13,7 @@ from bot.cli import (
     engine_commands,
     playbook_commands,
     reference_commands,
+    report_commands,
     triage_commands,
 )
 from bot.cli.context import AppContext
@@ -37,7 +38,7 @@ def cli(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
 
 
 for module in (engine_commands, reference_commands, demo_commands, triage_commands, bot_commands,
-               playbook_commands):
+               playbook_commands, report_commands):
     module.register(cli)
 
 

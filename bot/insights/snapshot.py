@@ -3,6 +3,8 @@ the Slack post and `/metrics` render from."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -56,12 +58,34 @@ class Snapshot:
     recurrence: RecurrenceReport | None = None
 
 
+# The recurrence report clusters the window's unknown tickets (seconds for thousands), and
+# its inputs change only when the roll-up runs: dashboard views share one per filter and run.
+_reports: OrderedDict[tuple[Filters, int | None], RecurrenceReport] = OrderedDict()
+_reports_lock = threading.Lock()
+CACHED_REPORTS = 32
+
+
+def _recurrence(session: Session, f: Filters, now: datetime, run_id: int | None) -> RecurrenceReport:
+    key = (f, run_id)
+    with _reports_lock:
+        if key in _reports:
+            _reports.move_to_end(key)
+            return _reports[key]
+    report = recurrence_report(session, f, now)
+    with _reports_lock:
+        _reports[key] = report
+        while len(_reports) > CACHED_REPORTS:
+            _reports.popitem(last=False)
+    return report
+
+
 def build_snapshot(session: Session, f: Filters, now: datetime, *, recurrence: bool = True) -> Snapshot:
     rows = pipeline_rows(session, f)
     rules = rule_rows(session, f)
     facts = ticket_facts(session, f)
     clients, lines = scope_choices(session)
-    last = session.scalars(select(RollupRun.finished_at).order_by(RollupRun.id.desc()).limit(1)).first()
+    run = session.execute(select(RollupRun.id, RollupRun.finished_at).order_by(RollupRun.id.desc()).limit(1)).first()
+    run_id, last = (run[0], run[1]) if run is not None else (None, None)
     return Snapshot(
         filters=f, generated_at=now, rolled_up_at=last, clients=clients, client_lines=lines,
         business_lines=sorted(BUSINESS_LINES), pipeline=pipeline_total(rows), pipeline_days=pipeline_days(rows, f),
@@ -69,4 +93,4 @@ def build_snapshot(session: Session, f: Filters, now: datetime, *, recurrence: b
         by_rule=findings_by_rule(rules), backlog=backlog_by_client(session, f), tickets=ticket_flow(facts, f),
         playbooks=playbook_stats(session, f), at_risk=immediate_at_risk(session, f, now),
         callouts=find_callouts(session, f, today=now.date()),
-        recurrence=recurrence_report(session, f, now) if recurrence else None)
+        recurrence=_recurrence(session, f, now, run_id) if recurrence else None)
