@@ -82,7 +82,7 @@ def kpis(s: Snapshot) -> list[Kpi]:
         Kpi("rejection-rate", "Rejection rate", percent(p.rejection_rate), f"{p.rejected:,} rejected"),
         Kpi("hold-rate", "Hold rate", percent(p.hold_rate), f"{p.on_hold:,} on hold"),
         Kpi("unreadable-rows", "Unreadable rows", number(p.quarantined), "quarantined at ingestion"),
-        Kpi("backlog", "Backlog now", number(backlog), "not yet scheduled"),
+        Kpi("backlog", "Backlog now", number(backlog), "stuck, on hold, or overdue"),
         Kpi("backlog-oldest", "Oldest in backlog", oldest, "age of the oldest unscheduled invoice"),
         Kpi("tickets", "Tickets", number(t.total), f"{t.open_now:,} still open"),
         Kpi("deflection-rate", "Deflection rate", percent(t.deflection_rate), f"{t.deflected:,} closed by payops alone"),

@@ -36,7 +36,7 @@ PATTERN_RATIO = 1.5
 PATTERN_MIN_DAYS = 21
 PATTERN_MIN_POINTS = 3
 
-_WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+WEEKDAY_PLURALS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def describe(subject: str, metric_words: str, verdict: Verdict, driver: str | No
     ("0 against their 8-week median of 40"), where "0.0x" would read as a rounding.
     """
     span = f"{verdict.weeks}-week median"
-    weekday = f" for {_WEEKDAYS[verdict.day.weekday()]}" if verdict.seasonal else ""
+    weekday = f" for {WEEKDAY_PLURALS[verdict.day.weekday()]}" if verdict.seasonal else ""
     head = f"{subject} {metric_words}"
     if verdict.ratio is None:
         weeks = f"{verdict.weeks} week{'s' if verdict.weeks != 1 else ''}"

@@ -125,7 +125,7 @@ def _live(session: Session, now: datetime) -> Iterator[Metric]:
                                 labels=["client"])
     oldest = GaugeMetricFamily("payops_backlog_oldest_age_seconds", "Age of the oldest invoice in the backlog",
                                labels=["client"])
-    for b in backlog_by_client(session, everyone):
+    for b in backlog_by_client(session, everyone, now):
         backlog.add_metric([b.key], float(b.invoices))
         if b.oldest is not None:
             oldest.add_metric([b.key], (now - b.oldest).total_seconds())

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.insights.filters import Filters
@@ -18,7 +18,7 @@ from models import Client, Invoice, PipelineDay, Proposal, RuleDay, TicketFact
 from payables.canonical import Status
 
 COUNTS = ("received", "accepted", "rejected", "on_hold", "quarantined", "immediate", "sla_breached")
-BACKLOG = (Status.RECEIVED, Status.PARSED, Status.VALIDATED, Status.ON_HOLD)
+BACKLOG = (Status.RECEIVED, Status.PARSED, Status.ON_HOLD)
 UNSCHEDULED = (Status.RECEIVED, Status.PARSED, Status.VALIDATED, Status.REJECTED, Status.ON_HOLD)
 SOON = timedelta(minutes=30)
 Q = TypeVar("Q")
@@ -238,10 +238,15 @@ class Backlog:
         return (now - self.oldest).total_seconds() / 3600 if self.oldest else None
 
 
-def backlog_by_client(session: Session, f: Filters) -> list[Backlog]:
-    """Invoices not yet scheduled nor finished (received, parsed, validated, on hold), live."""
+def backlog_by_client(session: Session, f: Filters, now: datetime) -> list[Backlog]:
+    """Invoices that should have moved on and have not, live: stuck before validation
+    (received, parsed), waiting for a person (on hold), or validated and unscheduled past
+    their due date or 2-hour deadline. Validated invoices waiting for their due date are
+    not backlog: that is their terms."""
+    overdue = and_(Invoice.status == str(Status.VALIDATED), Invoice.scheduled_at.is_(None),
+                   or_(Invoice.due_date < now.date(), Invoice.payment_deadline < now))
     query = (select(Invoice.client_id, func.count(), func.min(Invoice.ingested_at))
-             .where(Invoice.status.in_([str(s) for s in BACKLOG])).group_by(Invoice.client_id))
+             .where(or_(Invoice.status.in_([str(s) for s in BACKLOG]), overdue)).group_by(Invoice.client_id))
     rows = session.execute(_scoped(query, f, Invoice.client_id, Invoice.business_line))
     return sorted((Backlog(c, int(n), oldest) for c, n, oldest in rows), key=lambda b: (-b.invoices, b.key))
 

@@ -90,7 +90,7 @@ def build_snapshot(session: Session, f: Filters, now: datetime, *, recurrence: b
         filters=f, generated_at=now, rolled_up_at=last, clients=clients, client_lines=lines,
         business_lines=sorted(BUSINESS_LINES), pipeline=pipeline_total(rows), pipeline_days=pipeline_days(rows, f),
         by_client=pipeline_by(rows, "client_id"), by_geography=pipeline_by(rows, "geography"),
-        by_rule=findings_by_rule(rules), backlog=backlog_by_client(session, f), tickets=ticket_flow(facts, f),
+        by_rule=findings_by_rule(rules), backlog=backlog_by_client(session, f, now), tickets=ticket_flow(facts, f),
         playbooks=playbook_stats(session, f), at_risk=immediate_at_risk(session, f, now),
         callouts=find_callouts(session, f, today=now.date()),
         recurrence=_recurrence(session, f, now, run_id) if recurrence else None)

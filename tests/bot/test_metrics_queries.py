@@ -156,9 +156,12 @@ def test_backlog_and_immediate_pay_invoices_at_risk_right_now(db: Database, tmp_
         everyone = Filters(DAY, DAY)
         risk = immediate_at_risk(session, everyone, now)
         assert [(r.invoice_number, r.minutes_left(now)) for r in risk] == [(soon.invoice_number, 20)]
-        backlog = {b.key: b for b in backlog_by_client(session, everyone)}
-        assert (backlog["C017"].invoices, backlog["C042"].invoices) == (3, 1)
+        # Overdue: the immediate-pay invoice past its 2 hours. Validated invoices on NET30
+        # waiting for their due date are not backlog, nor is one whose 2 hours still run.
+        backlog = {b.key: b for b in backlog_by_client(session, everyone, now)}
+        assert {k: b.invoices for k, b in backlog.items()} == {"C017": 1}
         assert backlog["C017"].age_hours(now) == pytest.approx(5.0)
+        assert {b.key for b in backlog_by_client(session, everyone, now + timedelta(days=31))} == {"C017", "C042"}
         assert immediate_at_risk(session, Filters(DAY, DAY, client="C042"), now) == []
 
 
@@ -196,9 +199,23 @@ def test_callout_names_the_client_the_multiple_and_the_rule_that_drove_it(db: Da
         session.flush()
         found = find_callouts(session, Filters(today - timedelta(days=27), today), today=today)
     texts = [c.text for c in found]
-    assert "C017 rejections 4.8x their 8-week median, driven by TAX-01" in texts
-    assert "TAX-01 findings 8.6x their 8-week median" in texts
-    assert not any(c.subject == "C042" for c in found)
+    assert "C017 rejected 23% of its invoices, 4.6x its 8-week median of 5%, driven by TAX-01" in texts
+    # The same event is not told again as TAX-01's share of all invoices or DE's rejections.
+    assert texts == ["C017 rejected 23% of its invoices, 4.6x its 8-week median of 5%, driven by TAX-01"]
+
+
+def test_a_rule_rising_across_clients_is_called_out_on_its_own(db: Database) -> None:
+    today = DAY + timedelta(days=60)
+    with db.session() as session:
+        for back in range(0, 57):
+            day = today - timedelta(days=back)
+            for client in ("C017", "C042"):
+                session.add_all([_pipeline(client, day, received=200, rejected=10 if back else 14),
+                                 _rule(client, day, "TAX-01", 1 if back else 5), _rule(client, day, "TOT-01", 9)])
+        session.flush()
+        found = find_callouts(session, Filters(today, today), today=today)
+    # No client's share moved enough on its own (7 % against 5 %); the rule's did, everywhere.
+    assert [c.text for c in found] == ["TAX-01 stopped 2.5% of invoices, 5.0x its 8-week median of 0.5%"]
 
 
 def test_a_drop_is_called_out_for_a_finished_day_but_not_for_today(db: Database) -> None:
@@ -232,3 +249,16 @@ def test_the_roll_up_feeds_the_queries_end_to_end(db: Database, tmp_path: Path) 
     with db.session() as session:
         total = pipeline_total(pipeline_rows(session, Filters(DAY, DAY, business_line="DIGITAL")))
     assert (total.received, total.accepted) == (2, 2)
+
+
+def test_a_busy_day_with_the_usual_share_of_rejections_is_not_news(db: Database) -> None:
+    today = DAY + timedelta(days=60)
+    with db.session() as session:
+        for back in range(1, 57):
+            day = today - timedelta(days=back)
+            session.add(_pipeline("C017", day, received=100, rejected=5))
+            # A client that sends in batches: nothing on most days.
+            session.add(_pipeline("C042", day, received=60 if back % 9 == 0 else 0))
+        session.add_all([_pipeline("C017", today, received=400, rejected=21), _pipeline("C042", today, received=240)])
+        session.flush()
+        assert find_callouts(session, Filters(today, today), today=today + timedelta(days=1)) == []

@@ -22,7 +22,8 @@ def _samples(text: bytes) -> dict[tuple[str, tuple[tuple[str, str], ...]], float
 def test_metrics_expose_counts_rates_and_what_is_at_risk_now(db: Database, tmp_path: Path) -> None:
     load_reference(db, tmp_path / "ref")
     now = MONDAY + timedelta(hours=5)
-    ingest(db, tmp_path / "a.csv", MONDAY, [invoice(), invoice(total_amount=invoice().net_amount)])
+    ingest(db, tmp_path / "a.csv", MONDAY, [invoice(), invoice(total_amount=invoice().net_amount),
+                                            invoice(payment_terms="IMMEDIATE")])
     ingest(db, tmp_path / "b.csv", now - timedelta(minutes=100), [invoice(payment_terms="IMMEDIATE")])
     with db.session() as session:
         t = ticket(session, created=MONDAY, cut="auto", category="incident", root_cause="missing_fx_rate")
@@ -40,7 +41,7 @@ def test_metrics_expose_counts_rates_and_what_is_at_risk_now(db: Database, tmp_p
 
     received = ("payops_invoices_received_total",)
     key = (("business_line", "DIGITAL"), ("client", "C017"), ("geography", "DE"))
-    assert samples[(received[0], (*key[:3], ("outcome", "accepted")))] == 2.0
+    assert samples[(received[0], (*key[:3], ("outcome", "accepted")))] == 3.0
     assert samples[(received[0], (*key[:3], ("outcome", "rejected")))] == 1.0
     assert samples[("payops_rule_findings_total", (("client", "C017"), ("rule", "TOT-01"), ("severity", "block")))] == 1
     assert samples[("payops_tickets_total", (("category", "incident"), ("cut", "auto"),
@@ -50,7 +51,8 @@ def test_metrics_expose_counts_rates_and_what_is_at_risk_now(db: Database, tmp_p
     assert samples[("payops_playbook_proposals_total", (("outcome", "verified"), ("playbook", "backfill_fx_rate")))] == 1
     assert samples[("payops_immediate_pay_at_risk", (("within", "2h"),))] == 1
     assert samples[("payops_immediate_pay_at_risk", (("within", "30m"),))] == 1
-    assert samples[("payops_backlog_invoices", (("client", "C017"),))] == 2  # the rejected one is not waiting
+    # Overdue: the first immediate-pay invoice, past its 2 hours (NET30 ones wait for their due date).
+    assert samples[("payops_backlog_invoices", (("client", "C017"),))] == 1
     assert samples[("payops_backlog_oldest_age_seconds", (("client", "C017"),))] == 5 * 3600
     assert samples[("payops_metrics_rollup_last_success_timestamp_seconds", ())] == now.timestamp()
 

@@ -3,9 +3,9 @@ chromedriver, the service's real web server, and a book built through the engine
 every figure the tests know in advance.
 
 The book (NOW is 2026-11-20 09:00 UTC; 14 quiet days before today, then today):
-- C017 (DIGITAL): each day 4 accepted, 1 rejected (inactive vendor, VM-01), and on every
+- C017 (DIGITAL): each day 20 accepted, 1 rejected (inactive vendor, VM-01), and on every
   other day 1 immediate-pay invoice that is never scheduled (an SLA-01 breach). Today
-  12 rejections instead of 1 (the outlier), 2 accepted and 1 immediate-pay invoice
+  12 rejections instead of 1 (the outlier), 8 accepted and 1 immediate-pay invoice
   received at 08:30, still on its clock (90 minutes left).
 - C042 (CORPORATE): each day 3 accepted, 1 on hold (no GBP rate, FX-01); an unreadable
   row on two days.
@@ -81,10 +81,10 @@ class Book:
 
 
 def _plan() -> dict[date, dict[str, Counts]]:
-    plan = {d: {"C017": Counts(accepted=4, rejected=1, immediate=1 if i % 2 == 0 else 0),
+    plan = {d: {"C017": Counts(accepted=20, rejected=1, immediate=1 if i % 2 == 0 else 0),
                 "C042": Counts(accepted=3, on_hold=1, unreadable=1 if i in (3, 10) else 0)}
             for i, d in enumerate(QUIET_DAYS)}
-    plan[TODAY] = {"C017": Counts(accepted=2, rejected=12, immediate=1), "C042": Counts(accepted=3, on_hold=1)}
+    plan[TODAY] = {"C017": Counts(accepted=8, rejected=12, immediate=1), "C042": Counts(accepted=3, on_hold=1)}
     return plan
 
 
