@@ -173,6 +173,9 @@ class ReportSettings(BaseModel):
     hour: int = Field(default=7, ge=0, le=23)
     # The window it covers, as `payops report recurrence --since` takes it.
     since: str = Field(default="30d", pattern=r"^\d+[dw]$")
+    # payops does not see effort: each ticket a person had to handle counts this long in
+    # the report's time spent and its automate-next score.
+    handling_minutes: float = Field(default=30.0, gt=0)
 
 
 class Settings(BaseSettings):

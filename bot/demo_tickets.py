@@ -29,7 +29,10 @@ class DemoTicket:
 def _first(session: Session, status: str, *, not_client: str | None = None) -> Invoice | None:
     query = select(Invoice).where(Invoice.status == status)
     if not_client:
-        query = query.where(Invoice.client_id != not_client)
+        # Another client's invoice, under a number that client has none of (a vendor's
+        # numbering can repeat across its customers).
+        theirs = select(Invoice.invoice_number).where(Invoice.client_id == not_client)
+        query = query.where(Invoice.client_id != not_client, Invoice.invoice_number.not_in(theirs))
     return session.scalars(query.order_by(Invoice.id).limit(1)).first()
 
 

@@ -186,7 +186,8 @@ class Service:
         self.roll_up_metrics()
         today = self.clock().date()
         with self.db.session() as session:
-            report = recurrence_report(session, Filters(parse_since(reports.since, today), today), self.clock())
+            report = recurrence_report(session, Filters(parse_since(reports.since, today), today), self.clock(),
+                                       handling_minutes=reports.handling_minutes)
         file_id = post_recurrence(self.slack.client, reports.channel, report)
         log.info("recurrence report posted to %s (file %s)", reports.channel, file_id)
         return file_id
@@ -210,7 +211,8 @@ class Service:
         if web:
             from bot.web import WebServer, build_app
 
-            app = build_app(self.db, self.settings.web, self.slack.app if self.slack else None, clock=self.clock)
+            app = build_app(self.db, self.settings.web, self.slack.app if self.slack else None, clock=self.clock,
+                            handling_minutes=self.settings.reports.handling_minutes)
             self.web = WebServer(app, self.settings.web.host, self.settings.web.port)
             self.web.start()
         if self.slack is not None and self.settings.slack.socket_mode:

@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from bot.config import WebSettings
-from bot.dashboard.routes import dashboard_routes
+from bot.dashboard.routes import HANDLING_MINUTES, dashboard_routes
 from bot.stake import ranked
 from models import Database, Proposal, Ticket
 from payables.clock import Clock, system_clock
@@ -34,7 +34,7 @@ OPEN_STATES = ("new", "needs_human", "escalated", "triaged", "awaiting_customer"
 
 
 def build_app(db: Database, web: WebSettings, slack_app: App | None, *,
-              clock: Clock = system_clock) -> Starlette:
+              clock: Clock = system_clock, handling_minutes: float = HANDLING_MINUTES) -> Starlette:
     async def slack_events(request: Request) -> Response:
         if slack_app is None:
             return PlainTextResponse("Slack is not configured", status_code=404)
@@ -71,7 +71,7 @@ def build_app(db: Database, web: WebSettings, slack_app: App | None, *,
         return Response(await run_in_threadpool(exposition, db, clock), media_type=CONTENT_TYPE_LATEST)
 
     routes = [Route("/slack/events", slack_events, methods=["POST"]), Route("/healthz", healthz),
-              Route("/", status), Route("/metrics", metrics), *dashboard_routes(db, authorised, clock)]
+              Route("/", status), Route("/metrics", metrics), *dashboard_routes(db, authorised, clock, handling_minutes)]
     return Starlette(routes=routes)
 
 

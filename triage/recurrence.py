@@ -106,6 +106,8 @@ def _distinctive_terms(documents: list[str]) -> list[tuple[str, ...]]:
         # Highest weight first; the term itself breaks ties so names are reproducible.
         for index in sorted(np.flatnonzero(row > 0), key=lambda i: (-row[i], vocabulary[i])):
             term = str(vocabulary[index])
+            if " " in term and len(set(term.split(" "))) == 1:
+                continue  # "vendor vendor": an id between two words was dropped, not a phrase
             if " " not in term:
                 if not any(term in p.split(" ") for p in picked):
                     picked.append(term)  # else "remittance advice" already says "remittance"

@@ -11,12 +11,15 @@ from sqlalchemy import func, select
 
 from bot.cli.context import AppContext, echo_json, pass_app
 from models import Invoice, Proposal
+from payables.clock import fixed_clock
+from payables.demo.feeds import arrival
 from payables.demo_data import RATE_SOURCE
 from payables.ingest import ingest_file
 from payables.reference.loader import load_reference_dir
 
 FEED_SUFFIXES = {".csv", ".jsonl", ".xml"}
 DEMO_ONCALL = "demo-oncall"
+DASHBOARD_FILE = "dashboard.html"
 
 
 def register(cli: click.Group) -> None:
@@ -51,11 +54,15 @@ def _ingest(app: AppContext, directory: Path) -> dict[str, Any]:
             rewrite_as_changed_export(changed)
     with app.db.session() as session:
         loaded = load_reference_dir(session, directory, app.clock())
+    # Each file arrives on the day its name carries (its clients' ERPs send on business days
+    # over five weeks), in that order, so the dashboard sees days, not one enormous today.
+    now = app.clock()
+    feeds = sorted((arrival(p.name, now), p.name, p) for p in (directory / "feeds").iterdir()
+                   if p.suffix.lower() in FEED_SUFFIXES)
     batches = []
-    for path in sorted((directory / "feeds").iterdir()):
-        if path.suffix.lower() in FEED_SUFFIXES:
-            with app.db.session() as session:
-                batches.append(ingest_file(session, path, clock=app.clock))
+    for at, _name, path in feeds:
+        with app.db.session() as session:
+            batches.append(ingest_file(session, path, clock=fixed_clock(at)))
     with app.db.session() as session:
         by_status = dict(session.execute(select(Invoice.status, func.count()).group_by(Invoice.status)).all())
     totals = {k: sum(getattr(b, k) for b in batches)
@@ -98,6 +105,7 @@ def demo(app: AppContext, directory: Path, serve: bool, as_json: bool) -> None:
     bot on the local queue, feed it a realistic mix of tickets and show what it does."""
     from bot.cli.bot_commands import build_service, settings_for, ticket_dict
     from bot.cli.playbook_commands import proposal_dict
+    from bot.demo_history import seed_history
     from bot.demo_tickets import queue_demo_tickets
     from models import Ticket
 
@@ -113,6 +121,7 @@ def demo(app: AppContext, directory: Path, serve: bool, as_json: bool) -> None:
     if settings.playbooks.fx_rate_file is None and (directory / RATE_SOURCE).exists():
         demo_playbooks["fx_rate_file"] = directory / RATE_SOURCE  # the demo's rate publisher
     settings = settings.model_copy(update={"playbooks": settings.playbooks.model_copy(update=demo_playbooks)})
+    seed_history(app.db, settings, directory, now=app.clock())  # eight weeks before today, for the dashboard
     service = build_service(app, settings)
     with app.db.session() as session:
         ids = queue_demo_tickets(session, app.clock())
@@ -126,17 +135,41 @@ def demo(app: AppContext, directory: Path, serve: bool, as_json: bool) -> None:
         keys = {i: key for i, key in session.execute(select(Ticket.id, Ticket.external_key).where(Ticket.id.in_(ids)))}
         proposals = [proposal_dict(p, keys.get(p.ticket_id or 0, "-"))
                      for p in session.scalars(select(Proposal).order_by(Proposal.id))]
+    snapshot = _dashboard(app, settings, directory)
     if as_json:
-        echo_json({**ingested, "tickets": shown, "proposals": proposals})
+        echo_json({**ingested, "tickets": shown, "proposals": proposals,
+                   "dashboard": {"file": str(directory / DASHBOARD_FILE),
+                                 "callouts": [c.text for c in snapshot.callouts]}})
         return
     from bot.cli.demo_view import show_proposals, show_tickets
+    from bot.cli.metrics_view import show_snapshot
 
     show_tickets(shown)
     show_proposals(proposals, approved_by=DEMO_ONCALL if approved is not None else None)
+    show_snapshot(snapshot)
+    click.echo(f"the dashboard as one file: {directory / DASHBOARD_FILE}")
     if serve:
         service.serve_forever(on_started=lambda s: click.echo(
-            f"\npayops is running: dashboard {s.url}  (local queue; Ctrl-C stops it)\n"
-            f"try: payops ask \"why was INV-... not paid?\" --client C0..   |   payops oncall"))
+            f"\npayops is running: dashboard {s.url}dashboard   on-call page {s.url}   "
+            f"metrics {s.url}metrics  (local queue; Ctrl-C stops it)\n"
+            f"try: payops ask \"why was INV-... not paid?\" --client C0..   |   payops oncall   |   "
+            f"payops report recurrence --since 30d"))
+
+
+def _dashboard(app: AppContext, settings: Any, directory: Path) -> Any:
+    """Roll the metrics up and write the last four weeks' dashboard as one file."""
+    from bot.dashboard.render import render_static
+    from bot.insights.filters import filters_from
+    from bot.insights.rollup import roll_up
+    from bot.insights.snapshot import build_snapshot
+
+    roll_up(app.db, app.clock)
+    now = app.clock()
+    with app.db.session() as session:
+        snapshot = build_snapshot(session, filters_from({}, now.date()), now,
+                                  handling_minutes=settings.reports.handling_minutes)
+    (directory / DASHBOARD_FILE).write_text(render_static(snapshot), encoding="utf-8")
+    return snapshot
 
 
 def _approve_the_feed_fix(app: AppContext, service: Any) -> int | None:

@@ -55,8 +55,11 @@ def recurrence(app: AppContext, since: str, fmt: str, client: str | None, busine
     now = app.clock()
     f = _filters(since, client, business_line, now.date())
     roll_up(app.db, app.clock)
+    from bot.cli.bot_commands import settings_for
+
+    minutes = settings_for(app).reports.handling_minutes
     with app.db.session() as session:
-        result = recurrence_report(session, f, now)
+        result = recurrence_report(session, f, now, handling_minutes=minutes)
     text = render(result, fmt)
     if output is not None:
         output.write_text(text, encoding="utf-8")

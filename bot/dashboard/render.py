@@ -24,6 +24,8 @@ if TYPE_CHECKING:  # the snapshot module pulls in the recurrence clustering (sci
     from bot.insights.snapshot import Snapshot
 
 END_SCRIPT = re.compile(r"</(script)", re.IGNORECASE)
+AT_RISK_ROWS = 12  # the soonest deadlines; the count in the heading says how many in all
+AUTOMATE_ROWS = 8  # the best-paying; the report has the rest
 NONE = "–"  # what a figure with nothing to measure shows (not 0: 0 would be a claim)
 
 
@@ -39,6 +41,8 @@ def duration(seconds: float | None) -> str:
     """Seconds as a person reads them: 45 s, 12 min, 3.5 h, 2.1 d."""
     if seconds is None:
         return NONE
+    if seconds < 1:
+        return "under 1 s"  # answered in the same second: "0 s" would read as a bug
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 90 * 60:
@@ -103,6 +107,7 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("bot.dashboard", "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(duration=duration, percent=percent, number=number, when=when)
+    env.globals.update(AT_RISK_ROWS=AT_RISK_ROWS, AUTOMATE_ROWS=AUTOMATE_ROWS)
     return env
 
 

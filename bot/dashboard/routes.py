@@ -30,7 +30,12 @@ PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Con
 FOREVER = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
 
 
-def dashboard_routes(db: Database, authorised: Callable[[Request], bool], clock: Clock) -> list[Route]:
+# Mirrors bot.insights.recurrence_report.HANDLING_MINUTES without importing it (scikit-learn).
+HANDLING_MINUTES = 30.0
+
+
+def dashboard_routes(db: Database, authorised: Callable[[Request], bool], clock: Clock,
+                     handling_minutes: float = HANDLING_MINUTES) -> list[Route]:
     plotly_src = f"{PLOTLY_PATH}?v={version('plotly')}"
 
     async def page(request: Request) -> Response:
@@ -43,7 +48,7 @@ def dashboard_routes(db: Database, authorised: Callable[[Request], bool], clock:
             filters = filters_from(request.query_params, now.date())
         except FilterError as exc:
             return HTMLResponse(render_error(str(exc), token=token), status_code=400, headers=PRIVATE)
-        body = await run_in_threadpool(_render, db, filters, now, token, plotly_src)
+        body = await run_in_threadpool(_render, db, filters, now, token, plotly_src, handling_minutes)
         return HTMLResponse(body, headers=PRIVATE)
 
     async def plotly_js(request: Request) -> Response:
@@ -52,11 +57,12 @@ def dashboard_routes(db: Database, authorised: Callable[[Request], bool], clock:
     return [Route("/dashboard", page, methods=["GET"]), Route(PLOTLY_PATH, plotly_js, methods=["GET"])]
 
 
-def _render(db: Database, filters: Filters, now: datetime, token: str | None, plotly_src: str) -> str:
+def _render(db: Database, filters: Filters, now: datetime, token: str | None, plotly_src: str,
+            handling_minutes: float) -> str:
     # Imported on first use: it loads the recurrence clustering, which the rest of the
     # web server (and `import bot.web`) does not need.
     from bot.insights.snapshot import build_snapshot
 
     with db.session() as session:
-        snapshot = build_snapshot(session, filters, now)
+        snapshot = build_snapshot(session, filters, now, handling_minutes=handling_minutes)
     return render_page(snapshot, token=token, plotly_src=plotly_src)

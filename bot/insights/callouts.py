@@ -44,7 +44,8 @@ class Callout:
 CLIENT_RATES = (("rejections", "rejected", "rejected", "block"), ("holds", "on_hold", "held", "hold"))
 CLIENT_COUNTS = (("quarantined", "quarantined", "unreadable rows"), ("sla_breaches", "sla_breached", "SLA-01 breaches"),
                  ("received", "received", "invoices received"))
-MIN_RATE_BASE = 20  # invoices a client must send on a day for its rates to count
+MIN_RATE_BASE = 10  # invoices a client must send on a day for its rate that day to count
+MIN_COUNT = 5  # and a share is news only when that many invoices make it
 MIN_RATE = 0.05  # a rise to under 5 % of a client's invoices is not news
 MIN_RULE_RATE = 0.01  # one rule stopping 1 % of everyone's invoices is
 
@@ -60,7 +61,9 @@ def find_callouts(session: Session, f: Filters, *, today: date | None = None) ->
 
     def check(series: Mapping[date, float], metric: str, subject: str, words: str,
               driver: str | None = None, *, rate: bool = False, rises: bool = True,
-              min_rate: float = MIN_RATE) -> None:
+              min_rate: float = MIN_RATE, count: float = MIN_COUNT) -> None:
+        if rate and count < MIN_COUNT:
+            return  # 2 of 12 is 17 %, and no news
         verdict = _rate_verdict(series, day, min_rate) if rate else _verdict(series, day)
         if verdict is None or not verdict.is_outlier or (partial and verdict.direction == "down"):
             return
@@ -75,18 +78,19 @@ def find_callouts(session: Session, f: Filters, *, today: date | None = None) ->
     for metric, column, words, severity in CLIENT_RATES:
         for client, counts in series_by(rows, "client_id", column).items():
             check(_rates(counts, received.get(client, {})), metric, client or "unattributed",
-                  f"{words} {{share}} of its invoices", _driver(rules, client, severity, day), rate=True)
+                  f"{words} {{share}} of its invoices", _driver(rules, client, severity, day), rate=True,
+                  count=counts.get(day, 0.0))
     by_geography = series_by(rows, "geography", "received")
     for geography, counts in series_by(rows, "geography", "rejected").items():
         if geography:
             check(_rates(counts, by_geography.get(geography, {})), "rejections", geography,
-                  "rejected {share} of its invoices", rate=True)
+                  "rejected {share} of its invoices", rate=True, count=counts.get(day, 0.0))
     everyone: dict[date, float] = {}
     for row in rows:
         everyone[row.day] = everyone.get(row.day, 0.0) + row.received
     for rule, series in series_by(rules, "rule", "findings").items():
         check(_rates(series, everyone), "findings", rule, "stopped {share} of invoices", rate=True,
-              min_rate=MIN_RULE_RATE)
+              min_rate=MIN_RULE_RATE, count=series.get(day, 0.0))
     for metric, column, words in CLIENT_COUNTS:
         for client, series in series_by(rows, "client_id", column).items():
             # A client sending more than usual is not news (a busy day, a catch-up); less may be
@@ -110,22 +114,31 @@ def find_callouts(session: Session, f: Filters, *, today: date | None = None) ->
     for client, series in by_client.items():
         check(series, "tickets", client, "tickets")
 
-    found = _explained_dropped(found, rows)
+    found = _explained_dropped(found, rows, rules, day)
     # Rises before drops; the bigger the multiple, the earlier.
     found.sort(key=lambda vc: (vc[1].direction != "up", -_size(vc[0]), vc[1].text))
     return [c for _, c in found[:LIMIT]]
 
 
-def _explained_dropped(found: list[tuple[Verdict, Callout]], rows: list[PipelineDay]) -> list[tuple[Verdict, Callout]]:
-    """One event, told once: a client's rejections driven by TAX-01 also lift TAX-01's share
-    and its geography's; those echoes are left out when the client's call-out explains them."""
+def _explained_dropped(found: list[tuple[Verdict, Callout]], rows: list[PipelineDay], rules: list[RuleDay],
+                       day: date) -> list[tuple[Verdict, Callout]]:
+    """One event, told once: a client's rejections driven by TAX-01 also lift the share of
+    TAX-01 (and of any rule most of whose findings that day are that client's) and its
+    geography's; those echoes are left out when the client's call-out explains them."""
     clients = {row.client_id for row in rows}
-    client_rises = [c for _, c in found if c.metric in ("rejections", "holds") and c.direction == "up"
-                    and c.subject in clients]
-    drivers = {c.driver for c in client_rises if c.driver}
-    geographies = {row.geography for row in rows if row.client_id in {c.subject for c in client_rises}}
+    called = {c.subject for _, c in found if c.metric in ("rejections", "holds") and c.direction == "up"
+              and c.subject in clients}
+    geographies = {row.geography for row in rows if row.client_id in called}
+    theirs: dict[str, float] = {}
+    everyone: dict[str, float] = {}
+    for row in rules:
+        if row.day == day:
+            everyone[row.rule] = everyone.get(row.rule, 0.0) + row.findings
+            if row.client_id in called:
+                theirs[row.rule] = theirs.get(row.rule, 0.0) + row.findings
+    echoes = {rule for rule, n in everyone.items() if n and theirs.get(rule, 0.0) >= 0.5 * n}
     return [(v, c) for v, c in found
-            if not (c.metric == "findings" and c.subject in drivers)
+            if not (c.metric == "findings" and c.subject in echoes)
             and not (c.metric == "rejections" and c.subject in geographies and c.subject not in clients)]
 
 
@@ -159,7 +172,7 @@ def _describe_rate(subject: str, words: str, verdict: Verdict, driver: str | Non
     weekday = f" for {WEEKDAY_PLURALS[verdict.day.weekday()]}" if verdict.seasonal else ""
     head = f"{subject} {words.format(share=_percent(verdict.value))}"
     if verdict.ratio is None:
-        text = f"{head}, against a {span}{weekday} of 0%"
+        text = f"{head}, against its {span}{weekday} of 0%"
     elif verdict.value == 0:
         text = f"{head}, against its {span}{weekday} of {_percent(verdict.baseline)}"
     else:

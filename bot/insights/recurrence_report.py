@@ -3,11 +3,14 @@
 Tickets in range are grouped by root cause; those of unknown cause are clustered by their
 embeddings into recurring problems (triage/recurrence.py), the rest are one-offs. Each
 problem has its tickets per week, a trend, the playbook that covers it (or none: a
-candidate for a root-cause fix), the time its tickets spent with a person, and a score:
+candidate for a root-cause fix), the time people spent on it, and a score:
 
-    score = hours a week with a person x the success rate of the playbook that would take them
+    score = hours of handling a week x the success rate of the playbook that would take them
 
-that is, the hours a week it would give back if automated. A covered cause uses its
+that is, the hours a week it would give back if automated. payops does not see effort:
+each ticket a person had to handle (not closed by payops alone) counts `handling_minutes`
+(`reports.handling_minutes`, 30 by default); how long tickets waited with a person is
+reported beside it, but waiting is not work. A covered cause uses its
 playbook's measured success (verified among finished applies); an uncovered one the
 average of the measured playbooks (a new playbook is assumed as good as the ones we
 have), or 0.5 when none has finished runs. The report says which it assumed.
@@ -30,6 +33,7 @@ from playbooks.registry import default_registry
 from triage.recurrence import cluster_tickets, load_items
 
 DEFAULT_SUCCESS = 0.5
+HANDLING_MINUTES = 30.0
 MIN_MEASURED = 3  # finished applies before a playbook's success rate counts
 ROOT_CAUSE_NAMES = {
     "vendor_master_stale": "stale vendor master data",
@@ -53,7 +57,7 @@ class Problem:
     per_week: tuple[int, ...]  # tickets per week, aligned with RecurrenceReport.weeks
     trend: str  # rising, falling, steady, new
     playbook: str | None  # the playbook that covers it; None: a candidate for a root-cause fix
-    human_hours: float  # time the tickets spent with a person
+    human_hours: float  # people's handling, estimated: tickets a person handled x handling_minutes
     deflected: int  # closed by payops alone
     success_rate: float | None  # the success rate the score used (measured or assumed)
     measured: bool  # whether success_rate was measured on this playbook's own runs
@@ -61,6 +65,7 @@ class Problem:
     advice: str  # plain words: what to do about it
     example: str  # one ticket's title, to recognise it by
     ticket_keys: tuple[str, ...] = ()  # a few tickets, for whoever picks it up
+    waited_hours: float = 0.0  # how long its tickets waited with a person (needs_human, escalated)
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,8 @@ class RecurrenceReport:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def recurrence_report(session: Session, f: Filters, now: datetime) -> RecurrenceReport:
+def recurrence_report(session: Session, f: Filters, now: datetime, *,
+                      handling_minutes: float = HANDLING_MINUTES) -> RecurrenceReport:
     facts = ticket_facts(session, f)
     weeks = _mondays(f)
     span_weeks = max(1.0, ((f.end - f.start).days + 1) / 7)
@@ -108,7 +114,7 @@ def recurrence_report(session: Session, f: Filters, now: datetime) -> Recurrence
         pb_name = playbook.name if playbook is not None else None
         measured = _measured(stats.get(pb_name or ""))
         success = measured if measured is not None else assumed
-        hours = sum(x.human_seconds for x in members) / 3600
+        hours = sum(1 for x in members if not x.deflected) * handling_minutes / 60
         score = 0.0 if kind == "one_offs" else hours / span_weeks * success
         per_week = _per_week(members, weeks)
         newest = max(members, key=lambda x: (x.created_at, x.ticket_id))
@@ -118,11 +124,12 @@ def recurrence_report(session: Session, f: Filters, now: datetime) -> Recurrence
             success_rate=success, measured=measured is not None, score=round(score, 2),
             advice=_advice(kind, pb_name, measured, hours / span_weeks, len(members)),
             example=titles.get(example or newest.ticket_id, ""),
-            ticket_keys=tuple(keys[x.ticket_id] for x in sorted(members, key=lambda x: -x.ticket_id)[:5])))
+            ticket_keys=tuple(keys[x.ticket_id] for x in sorted(members, key=lambda x: -x.ticket_id)[:5]),
+            waited_hours=round(sum(x.human_seconds for x in members) / 3600, 2)))
     problems.sort(key=lambda p: (p.kind == "one_offs", -p.tickets, p.name))
     ranking = sorted((p for p in problems if p.score > 0), key=lambda p: (-p.score, p.name))
-    notes = ("Time spent is how long tickets waited with a person (needs_human or escalated): payops does "
-             "not see effort itself.",
+    notes = (f"Handling is estimated at {handling_minutes:g} minutes for each ticket a person had to handle "
+             "(reports.handling_minutes): payops does not see effort itself.",
              f"Work no measured playbook covers is scored at a {assumed:.0%} success rate"
              + (" (the average of the measured playbooks)." if any(_measured(s) is not None for s in stats.values())
                 else " (no playbook has enough finished runs yet)."))
@@ -173,7 +180,7 @@ def _advice(kind: str, playbook: str | None, measured: float | None, hours_a_wee
     if kind == "one_offs":
         return "No pattern: handle case by case."
     if playbook is None:
-        return (f"No playbook covers this ({tickets} tickets, {hours_a_week:.1f} h a week with a person): "
+        return (f"No playbook covers this ({tickets} tickets, {hours_a_week:.1f} h of handling a week): "
                 "a candidate for a root-cause fix or a new playbook.")
     if measured is None:
         return f"{playbook} has too few finished runs to judge: approve its proposals to measure it."

@@ -27,7 +27,8 @@ def as_dict(report: RecurrenceReport) -> dict[str, Any]:
 
 def _problem(p: Problem) -> dict[str, Any]:
     return {"key": p.key, "name": p.name, "kind": p.kind, "tickets": p.tickets, "per_week": list(p.per_week),
-            "trend": p.trend, "playbook": p.playbook, "human_hours": p.human_hours, "deflected": p.deflected,
+            "trend": p.trend, "playbook": p.playbook, "human_hours": p.human_hours, "waited_hours": p.waited_hours,
+            "deflected": p.deflected,
             "success_rate": p.success_rate, "success_measured": p.measured, "score": p.score, "advice": p.advice,
             "example": p.example, "tickets_seen": list(p.ticket_keys)}
 
@@ -62,7 +63,7 @@ def markdown(report: RecurrenceReport) -> str:
             lines.append(f"{n}. *{p.name}*: {p.score:.1f} h/week. {p.advice}")
         lines.append("")
     weeks = " ".join(f"{w:%d %b}" for w in report.weeks)
-    lines += [f"| problem | tickets | per week ({weeks}) | trend | playbook | hours with a person | success |",
+    lines += [f"| problem | tickets | per week ({weeks}) | trend | playbook | handling hours (est.) | success |",
               "| --- | ---: | --- | --- | --- | ---: | ---: |"]
     for p in report.problems:
         lines.append(f"| {p.name} | {p.tickets} | {' '.join(str(n) for n in p.per_week)} | {p.trend} | "
@@ -76,7 +77,7 @@ def page(report: RecurrenceReport) -> str:
     e = html.escape
     ranking = "".join(f"<li><b>{e(p.name)}</b>: {p.score:.1f} h/week. {e(p.advice)}</li>" for p in report.ranking[:5])
     head = "".join(f"<th>{e(h)}</th>" for h in ("problem", "tickets", "per week", "trend", "playbook",
-                                                 "hours with a person", "success", "example"))
+                                                 "handling hours (est.)", "success", "example"))
     rows = "".join(
         "<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in (
             p.name, p.tickets, " ".join(str(n) for n in p.per_week), p.trend, _covered(p), f"{p.human_hours:.1f}",

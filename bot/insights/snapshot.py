@@ -32,7 +32,7 @@ from bot.insights.queries import (
     ticket_facts,
     ticket_flow,
 )
-from bot.insights.recurrence_report import RecurrenceReport, recurrence_report
+from bot.insights.recurrence_report import HANDLING_MINUTES, RecurrenceReport, recurrence_report
 from models import RollupRun
 from payables.canonical import BUSINESS_LINES
 
@@ -60,18 +60,19 @@ class Snapshot:
 
 # The recurrence report clusters the window's unknown tickets (seconds for thousands), and
 # its inputs change only when the roll-up runs: dashboard views share one per filter and run.
-_reports: OrderedDict[tuple[Filters, int | None], RecurrenceReport] = OrderedDict()
+_reports: OrderedDict[tuple[Filters, int | None, float], RecurrenceReport] = OrderedDict()
 _reports_lock = threading.Lock()
 CACHED_REPORTS = 32
 
 
-def _recurrence(session: Session, f: Filters, now: datetime, run_id: int | None) -> RecurrenceReport:
-    key = (f, run_id)
+def _recurrence(session: Session, f: Filters, now: datetime, run_id: int | None,
+                handling_minutes: float) -> RecurrenceReport:
+    key = (f, run_id, handling_minutes)
     with _reports_lock:
         if key in _reports:
             _reports.move_to_end(key)
             return _reports[key]
-    report = recurrence_report(session, f, now)
+    report = recurrence_report(session, f, now, handling_minutes=handling_minutes)
     with _reports_lock:
         _reports[key] = report
         while len(_reports) > CACHED_REPORTS:
@@ -79,7 +80,8 @@ def _recurrence(session: Session, f: Filters, now: datetime, run_id: int | None)
     return report
 
 
-def build_snapshot(session: Session, f: Filters, now: datetime, *, recurrence: bool = True) -> Snapshot:
+def build_snapshot(session: Session, f: Filters, now: datetime, *, recurrence: bool = True,
+                   handling_minutes: float = HANDLING_MINUTES) -> Snapshot:
     rows = pipeline_rows(session, f)
     rules = rule_rows(session, f)
     facts = ticket_facts(session, f)
@@ -93,4 +95,4 @@ def build_snapshot(session: Session, f: Filters, now: datetime, *, recurrence: b
         by_rule=findings_by_rule(rules), backlog=backlog_by_client(session, f, now), tickets=ticket_flow(facts, f),
         playbooks=playbook_stats(session, f), at_risk=immediate_at_risk(session, f, now),
         callouts=find_callouts(session, f, today=now.date()),
-        recurrence=_recurrence(session, f, now, run_id) if recurrence else None)
+        recurrence=_recurrence(session, f, now, run_id, handling_minutes) if recurrence else None)

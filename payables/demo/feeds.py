@@ -6,8 +6,10 @@ import csv
 import io
 import json
 import random
+import re
+import zlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from payables.canonical import FIELDS, CanonicalInvoice
 from payables.demo.invoices import World
@@ -52,12 +54,14 @@ class FeedFile:
 
 
 def plan_files(rng: random.Random, clients: list[Client], today: date, invoices: int) -> list[FeedFile]:
-    """Two to four files per client on distinct days, a third of the clients on JSON Lines."""
+    """Two to four files per client on distinct working days (clients' ERPs send on
+    business days), a third of the clients on JSON Lines."""
     files: list[FeedFile] = []
+    working = [o for o in range(FILE_SPAN_DAYS + 1) if (today - timedelta(days=o)).weekday() < 5]
     for i, client in enumerate(clients):
         fmt = "jsonl" if (rng.random() < 0.3 or i == 1) and i != 0 else "csv"
         count = rng.choice((2, 3, 3, 4)) if invoices >= 2000 else 2
-        offsets = sorted(rng.sample(range(FILE_SPAN_DAYS + 1), count), reverse=True)
+        offsets = sorted(rng.sample(working, count), reverse=True)
         files.extend(FeedFile(client, today - timedelta(days=o), fmt) for o in offsets)
     return files
 
@@ -129,3 +133,19 @@ def render(feed: FeedFile) -> str:
         values = [row[name] for name in FIELDS]
         lines.append(_csv_line(values) if feed.fmt == "csv" else json.dumps(row, ensure_ascii=False))
     return "\n".join(lines) + "\n"
+
+
+FILE_DAY = re.compile(r"-(\d{4}-\d{2}-\d{2})\.")
+
+
+def arrival(name: str, now: datetime) -> datetime:
+    """When the demo's file `C017-2026-11-02.csv` arrived: early that morning (the clients'
+    overnight ERP runs), or for today's files within the last 85 minutes, so that their
+    immediate-pay invoices are still on their 2-hour clock. The same name, the same time."""
+    found = FILE_DAY.search(name)
+    day = date.fromisoformat(found.group(1)) if found else now.date()
+    spread = zlib.crc32(name.encode()) % 80
+    if day >= now.date():
+        return now - timedelta(minutes=85 - spread)
+    return datetime.combine(day, time(5, 0), tzinfo=UTC) + timedelta(minutes=3 * spread)
+

@@ -161,7 +161,7 @@ def test_an_empty_range_says_so_instead_of_drawing_zeros() -> None:
 
 
 @pytest.mark.parametrize(("seconds", "text"), [
-    (None, "–"), (0, "0 s"), (45, "45 s"), (89, "89 s"), (120, "2 min"), (5399, "90 min"), (5700, "1.6 h"),
+    (None, "–"), (0, "under 1 s"), (0.4, "under 1 s"), (1, "1 s"), (45, "45 s"), (89, "89 s"), (120, "2 min"), (5399, "90 min"), (5700, "1.6 h"),
     (10800, "3.0 h"), (47 * 3600, "47.0 h"), (14 * 86400 + 3600, "14.0 d"),
 ])
 def test_durations_read_like_a_person_says_them(seconds: float | None, text: str) -> None:

@@ -26,7 +26,7 @@ def test_demo_answers_a_realistic_mix_of_tickets(tmp_path, model_path):
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["received"] == 6000 and out["batches"] == 245
+    assert out["received"] == 6000 and out["batches"] == 247
     tickets = out["tickets"]
     assert len(tickets) >= 9 and all(t["state"] != "new" for t in tickets)
     first = tickets[0]  # a client asks about its own rejected invoice
@@ -35,7 +35,8 @@ def test_demo_answers_a_realistic_mix_of_tickets(tmp_path, model_path):
     assert re.search(r"- [A-Z]+-\d\d: ", answer["text"]), answer["text"]  # a rule id with its reason
     hidden = tickets[2]  # the same client asks about another client's invoice
     number = hidden["entities"]["invoices"][0]
-    assert f"There is no invoice {number} visible to you." in hidden["messages"][0]["text"]
+    [hidden_answer] = [m for m in hidden["messages"] if m["kind"] == "answer"]
+    assert f"There is no invoice {number} visible to you." in hidden_answer["text"]
     alarm = next(t for t in tickets if t["reporter"] == "monitoring")
     assert alarm["labels"]["category"]["label"] == "incident"
     # The changed export is re-parsed by its playbook, approved by the demo's on-call engineer;
@@ -46,6 +47,11 @@ def test_demo_answers_a_realistic_mix_of_tickets(tmp_path, model_path):
     assert alarm["state"] == "resolved"
     [child] = [t for t in tickets if t["parent"] == alarm["key"]]
     assert any("has been fixed" in m["text"] for m in child["messages"] if m["kind"] == "follow_up")
+    # The dashboard, as one file, tells a manager of the client whose ERP change broke TAX-01.
+    dashboard = out["dashboard"]
+    assert any(re.fullmatch(r"C\d{3} rejected \d+% of its invoices, .* driven by TAX-01", c) for c in dashboard["callouts"])
+    page = (tmp_path / dashboard["file"]).read_text()  # relative to the demo's directory
+    assert "Needs attention" in page and "<script src=" not in page
 
 
 def test_demo_leaves_the_service_running_and_stops_on_sigterm(tmp_path, model_path):
@@ -55,11 +61,14 @@ def test_demo_leaves_the_service_running_and_stops_on_sigterm(tmp_path, model_pa
         assert proc.stdout is not None
         url = None
         for line in proc.stdout:
-            found = re.search(r"payops is running: dashboard (http://\S+)", line)
+            found = re.search(r"payops is running: dashboard (http://\S+)dashboard", line)
             if found:
                 url = found.group(1)
                 break
         assert url, proc.stderr.read() if proc.stderr else "no URL printed"
+        dashboard = requests.get(url + "dashboard", timeout=60)
+        assert dashboard.status_code == 200 and "Needs attention" in dashboard.text
+        assert "payops_invoices_received_total" in requests.get(url + "metrics", timeout=30).text
         page = requests.get(url, timeout=10)
         assert page.status_code == 200 and "on-call queue" in page.text
         assert "Latest outcomes" in page.text and "reparse_feed" in page.text  # the fix the demo approved

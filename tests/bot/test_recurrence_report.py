@@ -62,7 +62,9 @@ def test_unknown_tickets_that_recur_become_a_named_problem_with_no_playbook(repo
     assert set(problems) == {"cluster-1", "missing_fx_rate", "one-offs"}
     cluster = problems["cluster-1"]
     assert "remittance" in cluster.name and cluster.kind == "cluster" and cluster.playbook is None
-    assert (cluster.tickets, cluster.per_week, cluster.trend, cluster.human_hours) == (6, (1, 0, 2, 3), "rising", 6.0)
+    # Six tickets a person handled, at 30 minutes each; they waited an hour each with a person.
+    assert (cluster.tickets, cluster.per_week, cluster.trend) == (6, (1, 0, 2, 3), "rising")
+    assert (cluster.human_hours, cluster.waited_hours) == (3.0, 6.0)
     assert "No playbook covers this" in cluster.advice
     assert cluster.example in {title for title, _ in PROBLEMS["remittance"]}
     assert problems["one-offs"].tickets == 1 and problems["one-offs"].score == 0
@@ -73,21 +75,28 @@ def test_a_known_cause_carries_its_playbook_and_its_measured_success(report: Rec
     fx = next(p for p in report.problems if p.key == "missing_fx_rate")
     assert (fx.name, fx.playbook, fx.tickets, fx.per_week, fx.trend) == (
         "missing FX rates", "backfill_fx_rate", 4, (1, 1, 1, 1), "steady")
-    assert (fx.success_rate, fx.measured, fx.deflected, fx.human_hours) == (0.75, True, 1, 2.0)
+    assert (fx.success_rate, fx.measured, fx.deflected, fx.human_hours, fx.waited_hours) == (0.75, True, 1, 1.5, 2.0)
     assert "review its failures" in fx.advice
 
 
 def test_automate_next_ranks_by_hours_a_week_times_success(report: RecurrenceReport) -> None:
-    # Four weeks: remittance 6 h -> 1.5 h/week x 75 % assumed (the measured playbooks' average);
-    # FX 2 h -> 0.5 h/week x 75 % measured.
+    # Four weeks: remittance 3 h of handling -> 0.75 h/week x 75 % assumed (the measured
+    # playbooks' average); FX 1.5 h (one of four closed by payops alone) -> 0.375 h/week x 75 %.
     assert report.assumed_success == 0.75
-    assert [(p.key, p.score) for p in report.ranking] == [("cluster-1", 1.12), ("missing_fx_rate", 0.38)]
+    assert [(p.key, p.score) for p in report.ranking] == [("cluster-1", 0.56), ("missing_fx_rate", 0.28)]
+
+
+def test_the_handling_estimate_is_a_setting(db: Database, report: RecurrenceReport) -> None:
+    with db.session() as session:
+        doubled = recurrence_report(session, report.filters, NOW, handling_minutes=60)
+    assert [(p.key, p.human_hours) for p in doubled.ranking] == [("cluster-1", 6.0), ("missing_fx_rate", 3.0)]
+    assert doubled.notes[0].startswith("Handling is estimated at 60 minutes")
 
 
 def test_the_report_renders_as_markdown_html_and_json(report: RecurrenceReport) -> None:
     md = render(report, "md")
     assert md.splitlines()[0].endswith("(11 tickets)")
-    assert "1. *remittance" in md and "| missing FX rates | 4 | 1 1 1 1 | steady | backfill_fx_rate | 2.0 | 75% |" in md
+    assert "1. *remittance" in md and "| missing FX rates | 4 | 1 1 1 1 | steady | backfill_fx_rate | 1.5 | 75% |" in md
     page = render(report, "html")
     assert page.startswith("<!doctype html>") and "none: root-cause fix candidate" in page
     data = json.loads(render(report, "json"))
