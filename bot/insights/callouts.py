@@ -5,9 +5,9 @@ Series checked: per client the share of its invoices rejected and held (on days 
 at least MIN_RATE_BASE: a count would rise with every busy day, and clients that send in
 batches have a median day of nothing), its unreadable rows and SLA-01 breaches, and a fall
 in what it sent; per geography its share rejected; per rule the share of all invoices it
-stopped; tickets in all, per root cause and per client. A client's rejections or holds name the rule that drove them.
-On the current day (still filling up) only rises are called out: a drop may just be the
-afternoon that has not happened yet.
+stopped; tickets in all, per root cause and per client. A client's rejections or holds
+name the rule that drove them. On the current day (still filling up) only rises are
+called out: a drop may just be the afternoon that has not happened yet.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ LIMIT = 12
 
 @dataclass(frozen=True)
 class Callout:
-    text: str  # e.g. "C017 rejections 4.8x their 8-week median, driven by TAX-01"
+    text: str  # e.g. "C017 rejected 24% of its invoices, 4.8x its 8-week median of 5%, driven by TAX-01"
     metric: str  # rejections, holds, quarantined, received, sla_breaches, findings, tickets
     subject: str  # a client id, a geography, a rule, a root cause, or "all"
     day: date

@@ -126,7 +126,7 @@ def _number(x: float) -> str:
 
 
 def describe(subject: str, metric_words: str, verdict: Verdict, driver: str | None = None) -> str:
-    """A plain-words call-out: "C017 rejections 4.8x their 8-week median, driven by TAX-01".
+    """A plain-words call-out for a count: "C042 unreadable rows 4.8x their 8-week median".
 
     Seasonal verdicts say "... median for Mondays"; a zero baseline gives the value itself
     ("12 against a median of 0 over 8 weeks"), and so does a drop to exactly 0

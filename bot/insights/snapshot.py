@@ -59,15 +59,17 @@ class Snapshot:
 
 
 # The recurrence report clusters the window's unknown tickets (seconds for thousands), and
-# its inputs change only when the roll-up runs: dashboard views share one per filter and run.
-_reports: OrderedDict[tuple[Filters, int | None, float], RecurrenceReport] = OrderedDict()
+# its inputs change only when the roll-up runs: dashboard views share one per database,
+# roll-up run and filter.
+_reports: OrderedDict[tuple[str, int | None, Filters, float], RecurrenceReport] = OrderedDict()
 _reports_lock = threading.Lock()
 CACHED_REPORTS = 32
 
 
 def _recurrence(session: Session, f: Filters, now: datetime, run_id: int | None,
                 handling_minutes: float) -> RecurrenceReport:
-    key = (f, run_id, handling_minutes)
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    key = (database, run_id, f, handling_minutes)
     with _reports_lock:
         if key in _reports:
             _reports.move_to_end(key)
