@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import requests
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver import Chrome as WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -136,7 +137,9 @@ def test_the_tables_show_recurrence_risk_and_playbooks(dashboard: WebDriver, boo
 def test_the_filter_form_narrows_everything_to_one_client(dashboard: WebDriver, book: Book) -> None:
     Select(dashboard.find_element(By.ID, "filter-client")).select_by_value("C042")
     dashboard.find_element(By.ID, "filter-apply").click()
-    WebDriverWait(dashboard, 30).until(lambda d: "C042" in d.find_element(By.ID, "scope").text)
+    # The old page's elements go stale while the new one loads: look again until it is there.
+    WebDriverWait(dashboard, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "C042" in d.find_element(By.ID, "scope").text)
     wait_for_charts(dashboard)
     assert f"token={TOKEN}" in dashboard.current_url and "client=C042" in dashboard.current_url
 
