@@ -161,6 +161,11 @@ class WebSettings(BaseModel):
     token: SecretStr | None = None
 
 
+# payops does not see effort: a ticket a person had to handle counts this long (the
+# recurrence report's time spent and its automate-next score).
+HANDLING_MINUTES = 30.0
+
+
 class ReportSettings(BaseModel):
     """The metrics roll-up and the weekly recurrence report."""
 
@@ -173,9 +178,7 @@ class ReportSettings(BaseModel):
     hour: int = Field(default=7, ge=0, le=23)
     # The window it covers, as `payops report recurrence --since` takes it.
     since: str = Field(default="30d", pattern=r"^\d+[dw]$")
-    # payops does not see effort: each ticket a person had to handle counts this long in
-    # the report's time spent and its automate-next score.
-    handling_minutes: float = Field(default=30.0, gt=0)
+    handling_minutes: float = Field(default=HANDLING_MINUTES, gt=0)  # see HANDLING_MINUTES
 
 
 class Settings(BaseSettings):

@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.config import WebSettings
-from bot.dashboard.routes import HANDLING_MINUTES, dashboard_routes
+from bot.config import HANDLING_MINUTES, WebSettings
+from bot.dashboard.routes import dashboard_routes
 from bot.stake import ranked
 from models import Database, Proposal, Ticket
 from payables.clock import Clock, system_clock

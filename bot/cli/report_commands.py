@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.context import AppContext, echo_json, pass_app
+from bot.config import SlackSettings
 from bot.insights.filters import FilterError, Filters, filters_from, parse_since
 from bot.insights.report_render import FORMATS, render
 from bot.insights.rollup import roll_up
+
+if TYPE_CHECKING:  # the report module loads scikit-learn: only when a report is made
+    from bot.insights.recurrence_report import RecurrenceReport
 
 
 def register(cli: click.Group) -> None:
@@ -50,14 +55,14 @@ def recurrence(app: AppContext, since: str, fmt: str, client: str | None, busine
 
     Brings the metrics up to date first, then groups the window's tickets by root cause
     and clusters the unknown ones into recurring problems."""
+    from bot.cli.bot_commands import settings_for
     from bot.insights.recurrence_report import recurrence_report
 
     now = app.clock()
     f = _filters(since, client, business_line, now.date())
+    settings = settings_for(app)
     roll_up(app.db, app.clock)
-    from bot.cli.bot_commands import settings_for
-
-    minutes = settings_for(app).reports.handling_minutes
+    minutes = settings.reports.handling_minutes
     with app.db.session() as session:
         result = recurrence_report(session, f, now, handling_minutes=minutes)
     text = render(result, fmt)
@@ -72,18 +77,14 @@ def recurrence(app: AppContext, since: str, fmt: str, client: str | None, busine
         chart.write_bytes(recurrence_png(result))
         click.echo(f"wrote {chart}", err=True)
     if post_to:
-        _post(app, post_to, result)
+        _post(settings.slack, post_to, result)
 
 
-def _post(app: AppContext, channel: str, result: object) -> None:
+def _post(slack: SlackSettings, channel: str, result: RecurrenceReport) -> None:
     from slack_sdk import WebClient
 
-    from bot.cli.bot_commands import settings_for
-    from bot.insights.recurrence_report import RecurrenceReport
     from bot.report_post import post_recurrence
 
-    assert isinstance(result, RecurrenceReport)
-    slack = settings_for(app).slack
     if slack.bot_token is None:
         raise click.UsageError("--post needs a Slack bot token (PAYOPS_SLACK__BOT_TOKEN)")
     client = WebClient(token=slack.bot_token.get_secret_value(), base_url=slack.api_url)

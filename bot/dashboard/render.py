@@ -98,7 +98,7 @@ def kpis(s: Snapshot) -> list[Kpi]:
         Kpi("playbook-approved", "Fixes approved", number(approved), f"{auto:,} of them applied automatically"),
         Kpi("playbook-verified", "Fixes verified", number(verified), "applied and checked"),
         Kpi("sla-breaches", "SLA-01 breaches", number(p.sla_breached), f"of {p.immediate:,} immediate-pay invoices"),
-        Kpi("at-risk-now", "Immediate-pay at risk now", number(len(s.at_risk)), "2-hour clock still running"),
+        Kpi("at-risk-now", "Immediate-pay at risk now", number(s.at_risk_total), "2-hour clock still running"),
     ]
 
 

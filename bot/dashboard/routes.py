@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.config import HANDLING_MINUTES
 from bot.dashboard.render import plotly_js_path, render_error, render_page
 from bot.insights.filters import FilterError, Filters, filters_from
 from models import Database
@@ -28,10 +29,6 @@ PLOTLY_PATH = "/dashboard/static/plotly.min.js"
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
 # The library changes only with the package version, which the page's URL names.
 FOREVER = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
-
-
-# Mirrors bot.insights.recurrence_report.HANDLING_MINUTES without importing it (scikit-learn).
-HANDLING_MINUTES = 30.0
 
 
 def dashboard_routes(db: Database, authorised: Callable[[Request], bool], clock: Clock,

@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from bot.insights.filters import Filters
 from bot.insights.queries import (
-    SOON,
     backlog_by_client,
-    immediate_at_risk,
+    count_at_risk,
     percentile,
     playbook_stats,
 )
@@ -116,11 +115,11 @@ def _playbooks(session: Session, now: datetime) -> Iterator[Metric]:
 
 def _live(session: Session, now: datetime) -> Iterator[Metric]:
     everyone = Filters(now.date(), now.date())
-    risk = immediate_at_risk(session, everyone, now, limit=100_000)
+    total, soon = count_at_risk(session, everyone, now)
     at_risk = GaugeMetricFamily("payops_immediate_pay_at_risk", "Immediate-pay invoices unscheduled, 2 hours running",
                                 labels=["within"])
-    at_risk.add_metric(["2h"], float(len(risk)))
-    at_risk.add_metric(["30m"], float(sum(1 for r in risk if r.deadline - now <= SOON)))
+    at_risk.add_metric(["2h"], float(total))
+    at_risk.add_metric(["30m"], float(soon))
     backlog = GaugeMetricFamily("payops_backlog_invoices", "Invoices received but not yet scheduled or finished",
                                 labels=["client"])
     oldest = GaugeMetricFamily("payops_backlog_oldest_age_seconds", "Age of the oldest invoice in the backlog",

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.insights.filters import Filters
@@ -265,16 +265,26 @@ class AtRisk:
         return int((self.deadline - now).total_seconds() // 60)
 
 
-def immediate_at_risk(session: Session, f: Filters, now: datetime, limit: int = 200) -> list[AtRisk]:
-    """Immediate-pay invoices not scheduled yet whose 2 hours are still running, soonest first."""
-    query = (select(Invoice).where(Invoice.payment_terms == "IMMEDIATE", Invoice.scheduled_at.is_(None),
-                                   Invoice.status.in_([str(s) for s in UNSCHEDULED]),
-                                   Invoice.payment_deadline > now)
-             .order_by(Invoice.payment_deadline).limit(limit))
+def _at_risk(query: Q, f: Filters, now: datetime) -> Q:
+    """Immediate-pay invoices not scheduled yet whose 2 hours are still running."""
+    scoped: Any = _scoped(query, f, Invoice.client_id, Invoice.business_line)
+    return cast(Q, scoped.where(Invoice.payment_terms == "IMMEDIATE", Invoice.scheduled_at.is_(None),
+                                Invoice.status.in_([str(s) for s in UNSCHEDULED]), Invoice.payment_deadline > now))
+
+
+def immediate_at_risk(session: Session, f: Filters, now: datetime, limit: int = 50) -> list[AtRisk]:
+    """The `limit` at risk with the soonest deadlines (count_at_risk says how many in all)."""
+    query = _at_risk(select(Invoice), f, now).order_by(Invoice.payment_deadline).limit(limit)
     return [AtRisk(i.invoice_number, i.client_id, i.vendor_id, i.status, i.payment_deadline, i.total_amount,
                    i.currency)
-            for i in session.scalars(_scoped(query, f, Invoice.client_id, Invoice.business_line))
-            if i.payment_deadline is not None]
+            for i in session.scalars(query) if i.payment_deadline is not None]
+
+
+def count_at_risk(session: Session, f: Filters, now: datetime) -> tuple[int, int]:
+    """How many are at risk, and how many of them have SOON or less left."""
+    soon = func.sum(case((Invoice.payment_deadline <= now + SOON, 1), else_=0))
+    total, within = session.execute(_at_risk(select(func.count(), soon).select_from(Invoice), f, now)).one()
+    return int(total), int(within or 0)
 
 
 def scope_choices(session: Session) -> tuple[list[str], dict[str, str]]:

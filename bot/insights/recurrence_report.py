@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config import HANDLING_MINUTES
 from bot.insights.filters import Filters
 from bot.insights.queries import PlaybookStats, playbook_stats, ticket_facts
 from models import Ticket, TicketFact
@@ -33,7 +34,6 @@ from playbooks.registry import default_registry
 from triage.recurrence import cluster_tickets, load_items
 
 DEFAULT_SUCCESS = 0.5
-HANDLING_MINUTES = 30.0
 MIN_MEASURED = 3  # finished applies before a playbook's success rate counts
 ROOT_CAUSE_NAMES = {
     "vendor_master_stale": "stale vendor master data",

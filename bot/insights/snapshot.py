@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config import HANDLING_MINUTES
 from bot.insights.callouts import Callout, find_callouts
 from bot.insights.filters import Filters
 from bot.insights.queries import (
@@ -20,6 +21,7 @@ from bot.insights.queries import (
     PlaybookStats,
     TicketFlow,
     backlog_by_client,
+    count_at_risk,
     findings_by_rule,
     immediate_at_risk,
     pipeline_by,
@@ -32,7 +34,7 @@ from bot.insights.queries import (
     ticket_facts,
     ticket_flow,
 )
-from bot.insights.recurrence_report import HANDLING_MINUTES, RecurrenceReport, recurrence_report
+from bot.insights.recurrence_report import RecurrenceReport, recurrence_report
 from models import RollupRun
 from payables.canonical import BUSINESS_LINES
 
@@ -53,7 +55,8 @@ class Snapshot:
     backlog: list[Backlog]  # live
     tickets: TicketFlow
     playbooks: list[PlaybookStats]
-    at_risk: list[AtRisk]  # live
+    at_risk: list[AtRisk]  # live: the soonest deadlines
+    at_risk_total: int  # live: how many in all
     callouts: list[Callout] = field(default_factory=list)
     recurrence: RecurrenceReport | None = None
 
@@ -96,5 +99,6 @@ def build_snapshot(session: Session, f: Filters, now: datetime, *, recurrence: b
         by_client=pipeline_by(rows, "client_id"), by_geography=pipeline_by(rows, "geography"),
         by_rule=findings_by_rule(rules), backlog=backlog_by_client(session, f, now), tickets=ticket_flow(facts, f),
         playbooks=playbook_stats(session, f), at_risk=immediate_at_risk(session, f, now),
+        at_risk_total=count_at_risk(session, f, now)[0],
         callouts=find_callouts(session, f, today=now.date()),
         recurrence=_recurrence(session, f, now, run_id, handling_minutes) if recurrence else None)

@@ -89,3 +89,11 @@ def test_access_is_decided_by_the_audience():
     assert policy.for_ticket("jira", "ticket", "eve@evilclient17.example", "PAY").sees_nothing
     assert policy.for_ticket("local", "ask", "client:C017", "cli").clients == {"C017"}
     assert policy.for_ticket("email", "ticket", "x", "y").sees_nothing
+
+
+def test_a_bad_reports_section_names_each_setting(tmp_path):
+    (tmp_path / "payops.toml").write_text('[reports]\nsince = "a month"\nweekday = "monday"\nhandling_minutes = 0\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    message = str(err.value)
+    assert "reports.since" in message and "reports.weekday" in message and "reports.handling_minutes" in message

@@ -137,7 +137,7 @@ def _hostile_snapshot() -> Snapshot:
         filters=f, generated_at=NOW, rolled_up_at=None, clients=["C017"], client_lines={"C017": "DIGITAL"},
         business_lines=["DIGITAL"], pipeline=PipelineCounts("total"), pipeline_days=pipeline_days([], f),
         by_client=[replace(PipelineCounts(evil), received=3, rejected=1)], by_geography=[],
-        by_rule=[(evil, "block", 3)], backlog=[], tickets=ticket_flow([], f), playbooks=[], at_risk=[],
+        by_rule=[(evil, "block", 3)], backlog=[], tickets=ticket_flow([], f), playbooks=[], at_risk=[], at_risk_total=0,
         callouts=[Callout(evil, "rejections", "C017", f.end, 5, 1, "up")])
 
 

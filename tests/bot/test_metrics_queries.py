@@ -11,6 +11,7 @@ from bot.insights.callouts import find_callouts
 from bot.insights.filters import FilterError, Filters, filters_from, parse_since
 from bot.insights.queries import (
     backlog_by_client,
+    count_at_risk,
     findings_by_rule,
     immediate_at_risk,
     percentile,
@@ -163,6 +164,10 @@ def test_backlog_and_immediate_pay_invoices_at_risk_right_now(db: Database, tmp_
         assert backlog["C017"].age_hours(now) == pytest.approx(5.0)
         assert {b.key for b in backlog_by_client(session, everyone, now + timedelta(days=31))} == {"C017", "C042"}
         assert immediate_at_risk(session, Filters(DAY, DAY, client="C042"), now) == []
+        # The count is of all of them, however few the list shows; 20 minutes is "soon".
+        assert immediate_at_risk(session, everyone, now, limit=0) == []
+        assert count_at_risk(session, everyone, now) == (1, 1)
+        assert count_at_risk(session, everyone, now - timedelta(minutes=30)) == (1, 0)
 
 
 @pytest.mark.parametrize(("params", "error"), [
